@@ -1,0 +1,60 @@
+/* kpi/num.h - numbers: parsing that ignores the process locale, output that
+ * round-trips, and compensated summation. */
+#ifndef KPI_NUM_H
+#define KPI_NUM_H
+
+#include <stddef.h>
+
+#include "kpi/error.h"
+
+/* Parse a whole field as a finite double.  Accepted: optional sign, digits
+ * with an optional decimal point ('.' or, when decimal_comma is set, ','),
+ * optional exponent (e/E, sign, digits).  Surrounding blanks are allowed.
+ * Rejected (KPI_EPARSE, message quotes the text): empty text, anything else
+ * after the number, hex ("0x10"), "nan", "inf", thousands separators, and
+ * values that overflow a double ("1e400"; underflow to 0 is accepted).
+ * "-0" gives -0.0.  Result is correctly rounded, whatever setlocale() says. */
+enum kpi_status kpi_num_parse(const char *s, int decimal_comma, double *out,
+			      struct kpi_error *err);
+
+/* Parse a whole field as a signed 64-bit integer (decimal only). */
+enum kpi_status kpi_num_parse_long(const char *s, long long *out,
+				   struct kpi_error *err);
+
+/* Longest text kpi_num_format() writes, NUL included. */
+#define KPI_NUM_BUFSZ 64
+
+/* Format x into buf (KPI_NUM_BUFSZ bytes) with '.' as decimal point whatever
+ * the locale.  precision < 0: the shortest of %.15g, %.16g, %.17g that reads
+ * back as exactly x (so output round-trips); precision >= 0: fixed with that
+ * many decimals ("%.*f").  -0 is written "0".  NaN and infinities give "".
+ * Returns the length written. */
+size_t kpi_num_format(double x, int precision, char *buf);
+
+/* Neumaier's compensated sum (Neumaier 1974, improved Kahan-Babuska): the
+ * total does not depend on the order of the terms to within 1 ulp in
+ * practice. */
+struct kpi_sum {
+	double sum;
+	double comp;
+};
+
+static inline void
+kpi_sum_add(struct kpi_sum *s, double x)
+{
+	double t = s->sum + x;
+
+	if ((s->sum >= 0 ? s->sum : -s->sum) >= (x >= 0 ? x : -x))
+		s->comp += (s->sum - t) + x;
+	else
+		s->comp += (x - t) + s->sum;
+	s->sum = t;
+}
+
+static inline double
+kpi_sum_value(const struct kpi_sum *s)
+{
+	return s->sum + s->comp;
+}
+
+#endif

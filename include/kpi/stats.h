@@ -1,0 +1,60 @@
+/* kpi/stats.h - streaming accumulators and quantiles.
+ *
+ * Results that do not exist (the mean of nothing, the variance of one value)
+ * come back as NaN, which the CSV writer writes as an empty field. */
+#ifndef KPI_STATS_H
+#define KPI_STATS_H
+
+#include <stddef.h>
+
+#include "kpi/error.h"
+#include "kpi/num.h"
+
+/* Count, compensated sum, min, max and Welford's running mean and sum of
+ * squared deviations (Welford 1962; Knuth TAOCP vol. 2, 4.2.2). */
+struct kpi_moments {
+	unsigned long long n;
+	struct kpi_sum sum;
+	double mean;
+	double m2;
+	double min;
+	double max;
+};
+
+void kpi_moments_init(struct kpi_moments *m);
+void kpi_moments_add(struct kpi_moments *m, double x);
+/* Merge b into a (Chan, Golub & LeVeque 1979), for split work. */
+void kpi_moments_merge(struct kpi_moments *a, const struct kpi_moments *b);
+
+double kpi_moments_sum(const struct kpi_moments *m);	/* 0 when n == 0 */
+double kpi_moments_mean(const struct kpi_moments *m);	/* sum / n */
+double kpi_moments_min(const struct kpi_moments *m);
+double kpi_moments_max(const struct kpi_moments *m);
+/* Variance with divisor n - 1 (sample, needs n >= 2) or n (population,
+ * needs n >= 1). */
+enum kpi_ddof { KPI_POPULATION = 0, KPI_SAMPLE = 1 };
+double kpi_moments_variance(const struct kpi_moments *m, enum kpi_ddof ddof);
+double kpi_moments_sd(const struct kpi_moments *m, enum kpi_ddof ddof);
+
+/* ==== Stored values, for exact quantiles ==== */
+
+/* A growable array of doubles. */
+struct kpi_values {
+	double *v;
+	size_t n;
+	size_t cap;
+};
+
+#define KPI_VALUES_INIT { NULL, 0, 0 }
+enum kpi_status kpi_values_push(struct kpi_values *vs, double x,
+				struct kpi_error *err);
+void kpi_values_free(struct kpi_values *vs);	/* leaves it empty, reusable */
+/* Sort ascending, in place (call before kpi_quantile_sorted). */
+void kpi_values_sort(struct kpi_values *vs);
+
+/* Sample quantile p (0 <= p <= 1) of sorted[0..n-1] by Hyndman & Fan (1996)
+ * definition `type` 1..9, as R's quantile(x, p, type = type); R's default and
+ * ours is type 7.  NaN when n == 0 or p or type is out of range. */
+double kpi_quantile_sorted(const double *sorted, size_t n, double p, int type);
+
+#endif

@@ -1,0 +1,2 @@
+/* cli.c - placeholder until implemented. */
+#include "kpi/cli.h"

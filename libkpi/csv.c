@@ -1,0 +1,2 @@
+/* csv.c - placeholder until implemented. */
+#include "kpi/csv.h"

@@ -1,0 +1,2 @@
+/* date.c - placeholder until implemented. */
+#include "kpi/date.h"

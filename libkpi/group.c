@@ -1,0 +1,2 @@
+/* group.c - placeholder until implemented. */
+#include "kpi/group.h"

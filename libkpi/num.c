@@ -1,0 +1,2 @@
+/* num.c - placeholder until implemented. */
+#include "kpi/num.h"

@@ -1,0 +1,2 @@
+/* stats.c - placeholder until implemented. */
+#include "kpi/stats.h"
