@@ -1,2 +1,462 @@
-/* cli.c - placeholder until implemented. */
+/* cli.c - the pipe contract shared by every tool: common options, reading
+ * inputs as one stream, bad rows, messages, atomic output. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "kpi/cli.h"
+#include "kpi/num.h"
+
+const char kpi_cli_common_help[] =
+	"Input and output:\n"
+	"  -d, --delimiter CHAR    input field delimiter: one byte, or 'tab' (default ',')\n"
+	"  -o, --output FILE       write to FILE, replaced only when the run succeeds\n"
+	"      --decimal-comma     numbers use ',' as the decimal point\n"
+	"      --na LIST           also treat these comma-separated strings as missing\n"
+	"      --precision N       write numbers with N decimals (default: round-trip)\n"
+	"      --skip-bad          skip rows with bad values, report how many\n"
+	"      --rejects FILE      skip bad rows and write them to FILE with the reason\n"
+	"Dates and periods:\n"
+	"      --as-of DATE        ignore rows dated after DATE\n"
+	"      --date-format FMT   read dates in this strptime-style layout\n"
+	"      --week-start DAY    first day of a week (default monday)\n"
+	"      --fiscal-start M    first month (1-12) of the fiscal year (default 1)\n"
+	"      --period-label      write periods as 2026-W48, 2026-11, 2026-Q4, 2026\n"
+	"  -h, --help              show this help and exit\n"
+	"  -V, --version           show the version and exit\n";
+
+void
+kpi_cli_common_init(struct kpi_cli_common *c)
+{
+	const struct kpi_calendar cal = KPI_CALENDAR_DEFAULT;
+
+	memset(c, 0, sizeof(*c));
+	c->delimiter = ',';
+	c->precision = -1;
+	c->cal = cal;
+}
+
+void
+kpi_cli_common_free(struct kpi_cli_common *c)
+{
+	free(c->na_buf);
+	c->na_buf = NULL;
+	c->nna = 0;
+}
+
+enum kpi_status
+kpi_cli_parse_int(const char *s, long min, long max, long *out,
+		  struct kpi_error *err)
+{
+	long long v;
+
+	if (kpi_num_parse_long(s, &v, NULL) != KPI_OK || v < min || v > max)
+		return kpi_error_set(err, KPI_EINVAL, 0,
+				     "\"%s\" is not a whole number from %ld to %ld",
+				     s, min, max);
+	*out = (long)v;
+	return KPI_OK;
+}
+
+static enum kpi_status
+parse_delimiter(const char *s, char *out, struct kpi_error *err)
+{
+	if (strcmp(s, "tab") == 0 || strcmp(s, "TAB") == 0 ||
+	    strcmp(s, "\\t") == 0) {
+		*out = '\t';
+		return KPI_OK;
+	}
+	if (strlen(s) != 1 || s[0] == '"' || s[0] == '\n' || s[0] == '\r')
+		return kpi_error_set(err, KPI_EINVAL, 0,
+				     "delimiter \"%s\" must be one byte other than a quote or a line end (or 'tab')",
+				     s);
+	*out = s[0];
+	return KPI_OK;
+}
+
+/* --na "NA,NULL,-": split once into a buffer the markers point into. */
+static enum kpi_status
+parse_na(struct kpi_cli_common *c, const char *arg, struct kpi_error *err)
+{
+	char *buf, *p;
+
+	free(c->na_buf);
+	c->nna = 0;
+	buf = strdup(arg);
+	c->na_buf = buf;
+	if (!buf)
+		return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
+	for (p = buf;;) {
+		char *comma = strchr(p, ',');
+
+		if (comma)
+			*comma = '\0';
+		if (c->nna == KPI_CLI_MAX_NA)
+			return kpi_error_set(err, KPI_EINVAL, 0,
+					     "--na takes at most %d markers",
+					     KPI_CLI_MAX_NA);
+		if (*p)
+			c->na[c->nna++] = p;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return KPI_OK;
+}
+
+enum kpi_status
+kpi_cli_common_set(struct kpi_cli_common *c, int opt, const char *arg,
+		   struct kpi_error *err)
+{
+	long v;
+	enum kpi_status st;
+
+	switch (opt) {
+	case 'd':
+		return parse_delimiter(arg, &c->delimiter, err);
+	case 'o':
+		c->output = arg;
+		return KPI_OK;
+	case KPI_OPT_AS_OF:
+		c->as_of_text = arg;
+		return KPI_OK;
+	case KPI_OPT_DATE_FORMAT:
+		c->date_format_text = arg;
+		return KPI_OK;
+	case KPI_OPT_DECIMAL_COMMA:
+		c->decimal_comma = 1;
+		return KPI_OK;
+	case KPI_OPT_PRECISION:
+		st = kpi_cli_parse_int(arg, 0, 17, &v, err);
+		if (st == KPI_OK)
+			c->precision = (int)v;
+		return st;
+	case KPI_OPT_SKIP_BAD:
+		c->skip_bad = 1;
+		return KPI_OK;
+	case KPI_OPT_REJECTS:
+		c->rejects = arg;
+		c->skip_bad = 1;
+		return KPI_OK;
+	case KPI_OPT_WEEK_START:
+		return kpi_weekday_parse(arg, &c->cal.week_start, err);
+	case KPI_OPT_FISCAL_START:
+		st = kpi_cli_parse_int(arg, 1, 12, &v, err);
+		if (st == KPI_OK)
+			c->cal.fiscal_start = (int)v;
+		return st;
+	case KPI_OPT_PERIOD_LABEL:
+		c->period_label = 1;
+		return KPI_OK;
+	case KPI_OPT_NA:
+		return parse_na(c, arg, err);
+	}
+	return KPI_ESTOP;
+}
+
+int
+kpi_cli_is_missing(const struct kpi_cli_common *c, const char *field)
+{
+	size_t i;
+
+	if (field[0] == '\0')
+		return 1;
+	for (i = 0; i < c->nna; i++)
+		if (strcmp(field, c->na[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* ==== Messages ==== */
+
+void
+kpi_cli_report(FILE *to, const char *prog, const char *file,
+	       const struct kpi_error *err)
+{
+	fprintf(to, "%s: ", prog);
+	if (file && err->line)
+		fprintf(to, "%s:%lu: ", file, err->line);
+	else if (file)
+		fprintf(to, "%s: ", file);
+	if (err->column[0])
+		fprintf(to, "column %s: ", err->column);
+	fprintf(to, "%s\n", err->msg[0] ? err->msg : kpi_strerror(err->status));
+}
+
+/* ==== Atomic output ==== */
+
+enum kpi_status
+kpi_output_open(struct kpi_output *o, const char *path, struct kpi_error *err)
+{
+	int fd;
+	size_t len;
+
+	memset(o, 0, sizeof(*o));
+	if (!path || strcmp(path, "-") == 0) {
+		o->fp = stdout;
+		return KPI_OK;
+	}
+	/* The temporary file lives beside the target so that rename() is
+	 * atomic (same file system). */
+	len = strlen(path);
+	o->path = strdup(path);
+	o->tmp = malloc(len + sizeof(".tmpXXXXXX"));
+	if (!o->path || !o->tmp) {
+		kpi_output_abort(o);
+		return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
+	}
+	memcpy(o->tmp, path, len);
+	memcpy(o->tmp + len, ".tmpXXXXXX", sizeof(".tmpXXXXXX"));
+	fd = mkstemp(o->tmp);
+	if (fd < 0) {
+		kpi_error_set(err, KPI_EIO, 0, "%s: %s", path, strerror(errno));
+		free(o->tmp);
+		o->tmp = NULL;
+		kpi_output_abort(o);
+		return KPI_EIO;
+	}
+	o->fp = fdopen(fd, "w");
+	if (!o->fp) {
+		close(fd);
+		kpi_output_abort(o);
+		return kpi_error_set(err, KPI_EIO, 0, "%s: %s", path,
+				     strerror(errno));
+	}
+	return KPI_OK;
+}
+
+enum kpi_status
+kpi_output_commit(struct kpi_output *o, struct kpi_error *err)
+{
+	const char *name = o->path ? o->path : "standard output";
+	int failed;
+
+	if (!o->fp)
+		return KPI_OK;
+	errno = 0;
+	failed = fflush(o->fp) != 0 || ferror(o->fp);
+	if (failed && errno == EPIPE)
+		o->broken_pipe = 1;
+	if (failed) {
+		int saved = errno;
+
+		if (o->fp != stdout) {
+			fclose(o->fp);
+			o->fp = NULL;
+		}
+		kpi_output_abort(o);
+		return kpi_error_set(err, KPI_EIO, 0, "write error on %s: %s",
+				     name, saved ? strerror(saved) : "unknown");
+	}
+	if (o->fp == stdout) {
+		/* Leave stdout open; the tool's final close catches the rest. */
+		o->fp = NULL;
+		return KPI_OK;
+	}
+	failed = fclose(o->fp) != 0;
+	o->fp = NULL;
+	if (failed || rename(o->tmp, o->path) != 0) {
+		int saved = errno;
+
+		kpi_output_abort(o);
+		return kpi_error_set(err, KPI_EIO, 0, "%s: %s", name,
+				     strerror(saved));
+	}
+	free(o->tmp);
+	free(o->path);
+	o->tmp = o->path = NULL;
+	return KPI_OK;
+}
+
+void
+kpi_output_abort(struct kpi_output *o)
+{
+	if (o->fp && o->fp != stdout)
+		fclose(o->fp);
+	o->fp = NULL;
+	if (o->tmp)
+		unlink(o->tmp);
+	free(o->tmp);
+	free(o->path);
+	o->tmp = o->path = NULL;
+}
+
+/* ==== Reading the inputs ==== */
+
+/* State threaded through kpi_csv_read for one input. */
+struct read_state {
+	struct kpi_cli_reader *r;
+	const char *file;
+};
+
+static enum kpi_status
+reject(struct kpi_cli_reader *r, const struct kpi_csv_record *rec,
+       const struct kpi_error *why)
+{
+	struct kpi_csv_writer *w = &r->rejects;
+	char line[32];
+
+	r->rows_bad++;
+	if (!r->rejects_out)
+		return KPI_OK;
+	kpi_csv_write_str(w, r->file);
+	snprintf(line, sizeof(line), "%lu", rec->line);
+	kpi_csv_write_str(w, line);
+	kpi_csv_write_str(w, why->column);
+	kpi_csv_write_str(w, why->msg);
+	kpi_csv_write_field(w, rec->raw, rec->raw_len);
+	kpi_csv_end_row(w);
+	r->rejects_written++;
+	return KPI_OK;
+}
+
+static enum kpi_status
+on_bad_width(const struct kpi_csv_record *rec, void *ctx,
+	     struct kpi_error *err)
+{
+	struct read_state *s = ctx;
+
+	s->r->rows_read++;
+	if (!s->r->common->skip_bad)
+		return err->status;
+	return reject(s->r, rec, err);
+}
+
+static enum kpi_status
+on_header(const struct kpi_csv_record *rec, void *ctx, struct kpi_error *err)
+{
+	struct read_state *s = ctx;
+	struct kpi_cli_reader *r = s->r;
+	struct kpi_csv_header *h = NULL;
+	enum kpi_status st;
+
+	st = kpi_csv_header_new(&h, rec, err);
+	if (st != KPI_OK)
+		return st;
+	if (!r->header) {
+		r->header = h;
+		st = r->on_header ? r->on_header(h, r->ctx, err) : KPI_OK;
+		if (st != KPI_OK && !err->line)
+			err->line = rec->line;
+		return st;
+	}
+	if (!kpi_csv_header_equal(r->header, h)) {
+		kpi_csv_header_free(h);
+		return kpi_error_set(err, KPI_EPARSE, rec->line,
+				     "header differs from the first input's");
+	}
+	kpi_csv_header_free(h);
+	return KPI_OK;
+}
+
+static enum kpi_status
+on_record(const struct kpi_csv_record *rec, void *ctx, struct kpi_error *err)
+{
+	struct read_state *s = ctx;
+	struct kpi_cli_reader *r = s->r;
+	enum kpi_status st;
+
+	r->rows_read++;
+	st = r->on_row(rec, r->ctx, err);
+	if (st == KPI_OK || !r->common->skip_bad ||
+	    (st != KPI_EPARSE && st != KPI_EINVAL))
+		return st;
+	if (!err->line)
+		err->line = rec->line;
+	return reject(r, rec, err);
+}
+
+static enum kpi_status
+open_rejects(struct kpi_cli_reader *r, struct kpi_error *err)
+{
+	enum kpi_status st;
+
+	r->rejects_out = calloc(1, sizeof(*r->rejects_out));
+	if (!r->rejects_out)
+		return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
+	st = kpi_output_open(r->rejects_out, r->common->rejects, err);
+	if (st != KPI_OK) {
+		free(r->rejects_out);
+		r->rejects_out = NULL;
+		return st;
+	}
+	kpi_csv_writer_init(&r->rejects, r->rejects_out->fp);
+	kpi_csv_write_str(&r->rejects, "file");
+	kpi_csv_write_str(&r->rejects, "line");
+	kpi_csv_write_str(&r->rejects, "column");
+	kpi_csv_write_str(&r->rejects, "reason");
+	kpi_csv_write_str(&r->rejects, "record");
+	kpi_csv_end_row(&r->rejects);
+	return KPI_OK;
+}
+
+static enum kpi_status
+read_one(struct kpi_cli_reader *r, const char *name, struct kpi_error *err)
+{
+	struct kpi_csv_options opt = { r->common->delimiter, on_bad_width };
+	struct read_state s = { r, NULL };
+	int is_stdin = strcmp(name, "-") == 0;
+	FILE *in;
+	enum kpi_status st;
+
+	r->file = is_stdin ? "<stdin>" : name;
+	s.file = r->file;
+	in = is_stdin ? stdin : fopen(name, "rb");
+	if (!in)
+		return kpi_error_set(err, KPI_EIO, 0, "%s", strerror(errno));
+	st = kpi_csv_read(in, &opt, on_header, on_record, &s, err);
+	if (!is_stdin)
+		fclose(in);
+	return st;
+}
+
+enum kpi_status
+kpi_cli_read_inputs(struct kpi_cli_reader *r, char *const *names,
+		    size_t nnames, struct kpi_error *err)
+{
+	static char dash_name[] = "-";
+	char *const dash[] = { dash_name };
+	enum kpi_status st = KPI_OK;
+	size_t i;
+
+	r->file = NULL;
+	if (r->common->rejects) {
+		st = open_rejects(r, err);
+		if (st != KPI_OK)
+			return st;
+	}
+	if (nnames == 0) {
+		names = dash;
+		nnames = 1;
+	}
+	for (i = 0; i < nnames && st == KPI_OK; i++)
+		st = read_one(r, names[i], err);
+	if (st == KPI_ESTOP)
+		st = KPI_OK;
+	return st;
+}
+
+enum kpi_status
+kpi_cli_reader_finish(struct kpi_cli_reader *r, int success,
+		      struct kpi_error *err)
+{
+	enum kpi_status st = KPI_OK;
+
+	if (r->rejects_out) {
+		if (success) {
+			st = kpi_output_commit(r->rejects_out, err);
+			if (st != KPI_OK)
+				r->file = NULL;
+		} else {
+			kpi_output_abort(r->rejects_out);
+		}
+		free(r->rejects_out);
+		r->rejects_out = NULL;
+	}
+	kpi_csv_header_free(r->header);
+	r->header = NULL;
+	return st;
+}

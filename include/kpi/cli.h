@@ -1,5 +1,164 @@
-/* kpi/cli.h - placeholder. */
+/* kpi/cli.h - what every kpi tool shares: the common options of the pipe
+ * contract, reading several inputs as one stream, bad-row policy, messages
+ * and atomic output.
+ *
+ * The library still never exits and never reads argv: a tool parses its
+ * command line with getopt_long and hands each common option's value to
+ * kpi_cli_common_set().  Messages are written to a stream the tool passes
+ * (stderr). */
 #ifndef KPI_CLI_H
 #define KPI_CLI_H
+
+#include <stdio.h>
+
+#include "kpi/csv.h"
+#include "kpi/date.h"
 #include "kpi/error.h"
+
+/* Exit statuses of every tool (kpi(7)). */
+enum {
+	KPI_EXIT_OK = 0,
+	KPI_EXIT_DATA = 1,	/* bad data, unreadable input, write error */
+	KPI_EXIT_USAGE = 2,	/* bad option or argument */
+};
+
+/* getopt_long codes of the common long-only options; a tool's own long-only
+ * options start at KPI_OPT_TOOL. */
+enum {
+	KPI_OPT_AS_OF = 0x100,
+	KPI_OPT_DATE_FORMAT,
+	KPI_OPT_DECIMAL_COMMA,
+	KPI_OPT_PRECISION,
+	KPI_OPT_SKIP_BAD,
+	KPI_OPT_REJECTS,
+	KPI_OPT_WEEK_START,
+	KPI_OPT_FISCAL_START,
+	KPI_OPT_PERIOD_LABEL,
+	KPI_OPT_NA,
+	KPI_OPT_TOOL = 0x200,
+};
+
+/* The common entries of a tool's `struct option` table (with <getopt.h>):
+ * -d/--delimiter, -o/--output, -h/--help, -V/--version and the long-only
+ * options above.  Their short letters are "d:o:hV". */
+#define KPI_CLI_COMMON_LONGOPTS						\
+	{ "delimiter", required_argument, NULL, 'd' },			\
+	{ "output", required_argument, NULL, 'o' },			\
+	{ "help", no_argument, NULL, 'h' },				\
+	{ "version", no_argument, NULL, 'V' },				\
+	{ "as-of", required_argument, NULL, KPI_OPT_AS_OF },		\
+	{ "date-format", required_argument, NULL, KPI_OPT_DATE_FORMAT }, \
+	{ "decimal-comma", no_argument, NULL, KPI_OPT_DECIMAL_COMMA },	\
+	{ "precision", required_argument, NULL, KPI_OPT_PRECISION },	\
+	{ "skip-bad", no_argument, NULL, KPI_OPT_SKIP_BAD },		\
+	{ "rejects", required_argument, NULL, KPI_OPT_REJECTS },	\
+	{ "week-start", required_argument, NULL, KPI_OPT_WEEK_START },	\
+	{ "fiscal-start", required_argument, NULL, KPI_OPT_FISCAL_START }, \
+	{ "period-label", no_argument, NULL, KPI_OPT_PERIOD_LABEL },	\
+	{ "na", required_argument, NULL, KPI_OPT_NA }
+#define KPI_CLI_COMMON_SHORTOPTS "d:o:hV"
+
+/* The --help lines of the common options, for a tool's usage text. */
+extern const char kpi_cli_common_help[];
+
+#define KPI_CLI_MAX_NA 16
+
+struct kpi_cli_common {
+	char delimiter;			/* input delimiter; ',' */
+	const char *output;		/* -o FILE; NULL = standard output */
+	const char *as_of_text;		/* --as-of as given; NULL = none */
+	const char *date_format_text;	/* --date-format as given */
+	const char *rejects;		/* --rejects FILE */
+	int decimal_comma;
+	int precision;			/* -1 = round-trip */
+	int skip_bad;			/* --skip-bad or --rejects */
+	int period_label;
+	struct kpi_calendar cal;
+	const char *na[KPI_CLI_MAX_NA];	/* extra missing-value markers */
+	size_t nna;
+	char *na_buf;			/* storage behind na[] */
+};
+
+void kpi_cli_common_init(struct kpi_cli_common *c);
+void kpi_cli_common_free(struct kpi_cli_common *c);
+
+/* Interpret one common option (a getopt code and its argument).  Returns
+ * KPI_OK, KPI_EINVAL with a message for a bad value, or KPI_ESTOP when `opt`
+ * is not a common option (so the tool handles it). */
+enum kpi_status kpi_cli_common_set(struct kpi_cli_common *c, int opt,
+				   const char *arg, struct kpi_error *err);
+
+/* Nonzero when a field is missing: empty, or one of the --na markers. */
+int kpi_cli_is_missing(const struct kpi_cli_common *c, const char *field);
+
+/* ==== Messages ==== */
+
+/* Write "prog: FILE:LINE: column NAME: message\n" to `to`, leaving out the
+ * parts err or file does not have. */
+void kpi_cli_report(FILE *to, const char *prog, const char *file,
+		    const struct kpi_error *err);
+
+/* ==== Atomic output ==== */
+
+/* -o FILE writes to a temporary file beside FILE and renames it over FILE
+ * only on success, so a failed run never leaves half a report.  Without a
+ * path (NULL or "-"), standard output. */
+struct kpi_output {
+	FILE *fp;
+	char *path;
+	char *tmp;
+	int broken_pipe;	/* set by commit: the reader went away (EPIPE) */
+};
+
+enum kpi_status kpi_output_open(struct kpi_output *o, const char *path,
+				struct kpi_error *err);
+/* Flush and close (rename into place).  A closed pipe on standard output is
+ * KPI_EIO with o->broken_pipe set, which a tool treats as a quiet success. */
+enum kpi_status kpi_output_commit(struct kpi_output *o, struct kpi_error *err);
+/* Discard: remove the temporary file.  Safe after commit and on a zeroed o. */
+void kpi_output_abort(struct kpi_output *o);
+
+/* ==== Reading the inputs ==== */
+
+/* Per-record callback of kpi_cli_read_inputs(): `file` is the input's
+ * display name. */
+typedef enum kpi_status (*kpi_cli_row_fn)(const struct kpi_csv_record *rec,
+					  void *ctx, struct kpi_error *err);
+/* Called with the first input's header, once. */
+typedef enum kpi_status (*kpi_cli_header_fn)(const struct kpi_csv_header *h,
+					     void *ctx, struct kpi_error *err);
+
+struct kpi_cli_reader {
+	const struct kpi_cli_common *common;
+	kpi_cli_header_fn on_header;
+	kpi_cli_row_fn on_row;
+	void *ctx;
+	/* filled while reading */
+	const char *file;		/* display name of the current input */
+	unsigned long rows_read;	/* data records seen */
+	unsigned long rows_bad;		/* skipped or rejected */
+	unsigned long rejects_written;
+	struct kpi_csv_header *header;	/* the first input's header */
+	struct kpi_output *rejects_out;	/* NULL until the first reject */
+	struct kpi_csv_writer rejects;
+};
+
+/* Read every named input ("-" is standard input; no names means standard
+ * input) as one stream: each must start with the same header.  A record that
+ * on_row rejects with KPI_EPARSE or KPI_EINVAL, or whose width is wrong, is
+ * skipped when --skip-bad or --rejects is set (and written to the rejects
+ * file with its file, line, column and reason), and ends the read otherwise.
+ * On error, r->file names the input it happened in (NULL for the rejects
+ * file or when no input is involved). */
+enum kpi_status kpi_cli_read_inputs(struct kpi_cli_reader *r,
+				    char *const *names, size_t nnames,
+				    struct kpi_error *err);
+/* Close the rejects file (renaming it into place on success) and free. */
+enum kpi_status kpi_cli_reader_finish(struct kpi_cli_reader *r, int success,
+				      struct kpi_error *err);
+
+/* Parse an integer option value in [min, max]. */
+enum kpi_status kpi_cli_parse_int(const char *s, long min, long max, long *out,
+				  struct kpi_error *err);
+
 #endif
