@@ -100,6 +100,7 @@ slug() { printf '%s' "$1" | tr '/+' '-_'; }
 {
 	echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores"
+	echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "input: $csv, $bytes bytes, sha256 $sha"
 	echo "hyperfine: $(hyperfine --version)"
 	echo "miller: $(mlr --version)"

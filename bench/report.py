@@ -35,10 +35,10 @@ def main(argv):
     order = ["a/kpi-agg", "a/mlr", "a/datamash",
              "b/kpi-agg", "b/mlr", "b/awk+datamash", "c/csv-floor"]
     rows = []
-    md = ["| job | mean (s) | ± sd (s) | user+sys (s) | MB/s | peak RSS (MB) |",
-          "|---|--:|--:|--:|--:|--:|"]
+    md = ["| job | mean (s) | ± sd (s) | median (s) | user+sys (s) | MB/s | peak RSS (MB) |",
+          "|---|--:|--:|--:|--:|--:|--:|"]
     print(f"input: {size} bytes ({size / MB:.1f} MB)")
-    print(f"{'job':<16} {'mean s':>8} {'± sd':>7} {'cpu s':>7} {'MB/s':>8} {'RSS MB':>7}")
+    print(f"{'job':<16} {'mean s':>8} {'± sd':>7} {'median':>7} {'cpu s':>7} {'MB/s':>8} {'RSS MB':>7}")
     for name in order:
         r = results.get(name)
         if r is None:
@@ -47,8 +47,10 @@ def main(argv):
         cpu = r["user"] + r["system"]
         kb = rss.get(name)
         rss_s = f"{kb / 1024:.1f}" if kb is not None else "-"
-        print(f"{name:<16} {mean:8.3f} {sd:7.3f} {cpu:7.3f} {size / MB / mean:8.1f} {rss_s:>7}")
-        md.append(f"| {name} | {mean:.3f} | {sd:.3f} | {cpu:.3f} | "
+        med = r["median"]
+        print(f"{name:<16} {mean:8.3f} {sd:7.3f} {med:7.3f} {cpu:7.3f} "
+              f"{size / MB / mean:8.1f} {rss_s:>7}")
+        md.append(f"| {name} | {mean:.3f} | {sd:.3f} | {med:.3f} | {cpu:.3f} | "
                   f"{size / MB / mean:.1f} | {rss_s} |")
 
     def mean(name):
