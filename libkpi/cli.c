@@ -71,7 +71,7 @@ parse_delimiter(const char *s, char *out, struct kpi_error *err)
 	}
 	if (strlen(s) != 1 || s[0] == '"' || s[0] == '\n' || s[0] == '\r')
 		return kpi_error_set(err, KPI_EINVAL, 0,
-				     "delimiter \"%s\" must be one byte other than a quote or a line end (or 'tab')",
+				     "\"%s\" must be one byte other than a quote or a line end (or 'tab')",
 				     s);
 	*out = s[0];
 	return KPI_OK;
@@ -107,9 +107,42 @@ parse_na(struct kpi_cli_common *c, const char *arg, struct kpi_error *err)
 	return KPI_OK;
 }
 
+static enum kpi_status set_option(struct kpi_cli_common *c, int opt,
+				  const char *arg, struct kpi_error *err);
+
+/* The long name of a common option, for messages. */
+static const char *
+option_name(int opt)
+{
+	switch (opt) {
+	case 'd':			return "--delimiter";
+	case KPI_OPT_PRECISION:		return "--precision";
+	case KPI_OPT_WEEK_START:	return "--week-start";
+	case KPI_OPT_FISCAL_START:	return "--fiscal-start";
+	case KPI_OPT_NA:		return "--na";
+	}
+	return NULL;
+}
+
 enum kpi_status
 kpi_cli_common_set(struct kpi_cli_common *c, int opt, const char *arg,
 		   struct kpi_error *err)
+{
+	enum kpi_status st = set_option(c, opt, arg, err);
+	const char *name = option_name(opt);
+
+	if (st != KPI_OK && st != KPI_ESTOP && err && name) {
+		char msg[KPI_ERROR_MSG_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		kpi_error_set(err, st, 0, "%s: %s", name, msg);
+	}
+	return st;
+}
+
+static enum kpi_status
+set_option(struct kpi_cli_common *c, int opt, const char *arg,
+	   struct kpi_error *err)
 {
 	long v;
 	enum kpi_status st;
@@ -232,17 +265,16 @@ enum kpi_status
 kpi_output_commit(struct kpi_output *o, struct kpi_error *err)
 {
 	const char *name = o->path ? o->path : "standard output";
-	int failed;
+	/* A failed write earlier left its errno; fflush may fail anew. */
+	int saved = errno, failed;
 
 	if (!o->fp)
 		return KPI_OK;
-	errno = 0;
-	failed = fflush(o->fp) != 0 || ferror(o->fp);
-	if (failed && errno == EPIPE)
-		o->broken_pipe = 1;
+	if (fflush(o->fp) != 0)
+		saved = errno;
+	failed = ferror(o->fp);
 	if (failed) {
-		int saved = errno;
-
+		o->broken_pipe = saved == EPIPE;
 		if (o->fp != stdout) {
 			fclose(o->fp);
 			o->fp = NULL;
@@ -259,8 +291,7 @@ kpi_output_commit(struct kpi_output *o, struct kpi_error *err)
 	failed = fclose(o->fp) != 0;
 	o->fp = NULL;
 	if (failed || rename(o->tmp, o->path) != 0) {
-		int saved = errno;
-
+		saved = errno;
 		kpi_output_abort(o);
 		return kpi_error_set(err, KPI_EIO, 0, "%s: %s", name,
 				     strerror(saved));

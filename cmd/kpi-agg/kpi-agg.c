@@ -282,7 +282,8 @@ main(int argc, char **argv)
 	}
 	kpi_csv_writer_init(&w, out.fp);
 	st = kpi_agg_write(agg, &w, &err);
-	if (st == KPI_OK)
+	/* A write error is reported by the commit, which knows its cause. */
+	if (st == KPI_OK || st == KPI_EIO)
 		st = kpi_output_commit(&out, &err);
 	if (st != KPI_OK && out.broken_pipe) {
 		status = KPI_EXIT_OK;

@@ -6,8 +6,9 @@
 # here: 200,000 rows with columns id, day, amount) and writes many rows.
 # Prints TAP.
 set -u
-tool=$1
+tool=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 args=$(cat "$2") || exit 99
+
 name=$(basename "$tool")
 work=$(mktemp -d) || exit 99
 trap 'rm -rf "$work"' EXIT

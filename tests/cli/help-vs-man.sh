@@ -5,7 +5,7 @@ set -u
 tool=$1
 page=$2
 help=$("$tool" --help) || { echo "not ok: $tool --help failed"; exit 1; }
-man=$(mandoc -Tascii "$page" | col -b) || exit 99
+man=$(mandoc -Tascii "$page" | col -bx) || exit 99
 status=0
 for opt in $(printf '%s\n' "$help" | grep -o -- '--[a-z][a-z0-9-]*' | sort -u); do
 	if ! printf '%s\n' "$man" | grep -q -- "$opt"; then
