@@ -45,8 +45,17 @@ enum kpi_status kpi_group_intern(struct kpi_group *g, const char *const *parts,
 size_t kpi_group_count(const struct kpi_group *g);
 
 /* Part i of the tuple in slot; *len (when non-NULL) gets its length.  The
- * bytes are NUL-terminated and live as long as the table. */
+ * bytes are NUL-terminated and live as long as the table.  NULL (and *len 0)
+ * when slot or i is out of range. */
 const char *kpi_group_part(const struct kpi_group *g, size_t slot, size_t i,
 			   size_t *len);
+
+/* Refuse more than max distinct tuples: kpi_group_intern() of a new tuple
+ * then fails with KPI_ENOMEM and a message.  The default, and the ceiling,
+ * is 2^31. */
+void kpi_group_set_max(struct kpi_group *g, size_t max);
+
+/* Bytes held by the table, its index and its arena (for memory reports). */
+size_t kpi_group_bytes(const struct kpi_group *g);
 
 #endif

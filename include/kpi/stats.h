@@ -46,10 +46,14 @@ struct kpi_values {
 };
 
 #define KPI_VALUES_INIT { NULL, 0, 0 }
+/* Append x.  Callers skip missing values: NaN is refused (KPI_EINVAL);
+ * KPI_ENOMEM when the array cannot grow.  Infinities are kept. */
 enum kpi_status kpi_values_push(struct kpi_values *vs, double x,
 				struct kpi_error *err);
 void kpi_values_free(struct kpi_values *vs);	/* leaves it empty, reusable */
-/* Sort ascending, in place (call before kpi_quantile_sorted). */
+/* Sort ascending, in place (call before kpi_quantile_sorted).  Allocates
+ * nothing and cannot fail; should NaNs have been written into v[] directly,
+ * they end up last, unordered. */
 void kpi_values_sort(struct kpi_values *vs);
 
 /* Sample quantile p (0 <= p <= 1) of sorted[0..n-1] by Hyndman & Fan (1996)
