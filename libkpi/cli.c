@@ -392,11 +392,12 @@ on_record(const struct kpi_csv_record *rec, void *ctx, struct kpi_error *err)
 
 	r->rows_read++;
 	st = r->on_row(rec, r->ctx, err);
-	if (st == KPI_OK || !r->common->skip_bad ||
-	    (st != KPI_EPARSE && st != KPI_EINVAL))
+	if (st == KPI_OK || st == KPI_ESTOP)
 		return st;
 	if (!err->line)
 		err->line = rec->line;
+	if (!r->common->skip_bad || (st != KPI_EPARSE && st != KPI_EINVAL))
+		return st;
 	return reject(r, rec, err);
 }
 
