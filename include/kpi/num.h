@@ -13,7 +13,12 @@
  * Rejected (KPI_EPARSE, message quotes the text): empty text, anything else
  * after the number, hex ("0x10"), "nan", "inf", thousands separators, and
  * values that overflow a double ("1e400"; underflow to 0 is accepted).
- * "-0" gives -0.0.  Result is correctly rounded, whatever setlocale() says. */
+ * "-0" gives -0.0.  Result is correctly rounded, whatever setlocale() says.
+ * The decimal point is exactly one of the two: with decimal_comma set,
+ * "1.5" is rejected, since in a comma export a '.' is a thousands separator
+ * ("1.000" would otherwise silently read as 1).  The message then names the
+ * other separator ("for a decimal comma use --decimal-comma").  s == NULL
+ * reads as "".  Thread-safe; allocates nothing. */
 enum kpi_status kpi_num_parse(const char *s, int decimal_comma, double *out,
 			      struct kpi_error *err);
 
@@ -28,7 +33,13 @@ enum kpi_status kpi_num_parse_long(const char *s, long long *out,
  * the locale.  precision < 0: the shortest of %.15g, %.16g, %.17g that reads
  * back as exactly x (so output round-trips); precision >= 0: fixed with that
  * many decimals ("%.*f").  -0 is written "0".  NaN and infinities give "".
- * Returns the length written. */
+ * Returns the length written.
+ * Details: integral values below 1e21 are written as integers ("1e+20"
+ * would be "100000000000000000000"), as ECMAScript does; a fixed form that
+ * rounds to zero drops its sign ("-0.001" with 2 decimals is "0.00"); a
+ * fixed form too long for the buffer (1e300 with 2 decimals) is written in
+ * the round-trip form instead.  Thread-safe: only the calling thread's
+ * locale is switched, with uselocale(), for the duration of the call. */
 size_t kpi_num_format(double x, int precision, char *buf);
 
 /* Neumaier's compensated sum (Neumaier 1974, improved Kahan-Babuska): the
