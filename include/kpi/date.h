@@ -62,7 +62,10 @@ enum kpi_status kpi_weekday_parse(const char *s, int *out,
 
 /* First day of the period that holds `day`.  Quarters and years follow the
  * fiscal start; weeks the week start.  May be before year 1 only for the
- * first days of year 1; callers check with kpi_date_in_range(). */
+ * first days of year 1; callers check with kpi_date_in_range().
+ * cal == NULL means KPI_CALENDAR_DEFAULT, and so does a week_start or
+ * fiscal_start out of range (tools validate options first); the same holds
+ * for kpi_period_next() and kpi_period_label(). */
 long kpi_period_start(long day, enum kpi_period_unit u,
 		      const struct kpi_calendar *cal);
 /* First day of the period after the one starting at `start`. */
@@ -79,19 +82,33 @@ int kpi_date_in_range(long day);
  *   quarter  2026-Q4, or FY2027-Q1 when fiscal_start != 1
  *   year     2026, or FY2027 when fiscal_start != 1
  * A fiscal year is named after the calendar year it ends in: with
- * fiscal_start = 4, FY2027 runs from 2026-04-01 to 2027-03-31.
- * Returns the length written into buf (KPI_DATE_BUFSZ bytes). */
+ * fiscal_start = 4, FY2027 runs from 2026-04-01 to 2027-03-31, and its
+ * quarter n starts in month fiscal_start + 3(n - 1).  The last fiscal year
+ * that starts in 9999 is "FY10000".  Any day of the period gives the same
+ * label.  Returns the length written into buf (KPI_DATE_BUFSZ bytes). */
 size_t kpi_period_label(long start, enum kpi_period_unit u,
 			const struct kpi_calendar *cal, char *buf);
 
 /* ==== Parsing ==== */
 
 /* A compiled strptime-style layout for --date-format.  Conversions: %Y (1-4
- * digits... see kpi-agg(1)), %m, %d, %e, %H, %M, %S, %b/%h (English month
- * abbreviation, any case; full names accepted), %B, %j (day of year), %y
- * (two-digit year: 69-99 -> 19xx, 00-68 -> 20xx, as POSIX), %%, and literal
- * text.  Numeric fields accept unpadded values ("3.7.2026" with "%d.%m.%Y").
- * %H %M %S are checked and ignored: the date is the date as written. */
+ * digits, so "26" is the year 26, not 2026: use %y for two-digit years),
+ * %m, %d, %e, %H, %M, %S, %b/%h (English month abbreviation, any case; full
+ * names accepted), %B, %j (day of year), %y (two-digit year: 69-99 -> 19xx,
+ * 00-68 -> 20xx, as POSIX), %%, and literal text.  Numeric fields accept
+ * unpadded values ("3.7.2026" with "%d.%m.%Y"); %e also a leading blank
+ * ("Nov  5").  A number directly followed by another number has no
+ * separator to end it, so it takes its full width: "%Y%m%d" reads
+ * "20261127".  %H %M %S are checked (00..23, 00..59, 00..60) and ignored:
+ * the date is the date as written.  Literal text, blanks included, matches
+ * itself exactly; the C library's strptime() is not used (it is locale
+ * dependent and lenient).
+ * kpi_date_format_new() fails with KPI_EINVAL, naming the problem, for an
+ * unknown conversion, a field given twice, a layout longer than 256 bytes,
+ * or one that lacks a year (%Y or %y) and either a month and a day, or %j
+ * (which cannot be combined with a month or a day).  *out is set only on
+ * success; free with kpi_date_format_free(), which accepts NULL.  A format
+ * is immutable once made and can be shared between threads. */
 struct kpi_date_format;
 
 enum kpi_status kpi_date_format_new(struct kpi_date_format **out,
@@ -106,7 +123,21 @@ void kpi_date_format_free(struct kpi_date_format *f);
  * their first day under `cal` (NULL: KPI_CALENDAR_DEFAULT).
  * fmt != NULL: that layout only.
  * Errors: KPI_EPARSE with a message quoting the text and saying what was
- * expected. */
+ * expected.
+ * Details of the fmt == NULL forms:
+ *  - years have exactly 4 digits, months, days and time fields 2; hours
+ *    00..23, minutes 00..59, seconds 00..60 (leap second), offsets up to
+ *    +-23:59; "2026-11-27T" and anything after the last field are errors;
+ *  - "YYYY-Www" is always an ISO week, read as its Monday whatever
+ *    cal->week_start (weeks starting on other days are labelled with their
+ *    first day's date); the ISO week date "2026-W48-5" is that weekday;
+ *    week 53 exists only in years that have it (2026 does, 2025 does not);
+ *  - "YYYY-Qn" and "YYYY" are always calendar quarters and years, whatever
+ *    cal->fiscal_start; fiscal periods are written "FYyyyy-Qn" and "FYyyyy"
+ *    (4 or 5 digits) and are read under cal;
+ *  - the letters T, W, Q, FY and Z may be lower case.
+ * In both modes blanks around the field are ignored, s == NULL reads as "",
+ * and *day is left untouched on error. */
 enum kpi_status kpi_date_parse(const char *s, const struct kpi_date_format *fmt,
 			       const struct kpi_calendar *cal, long *day,
 			       struct kpi_error *err);
