@@ -790,7 +790,7 @@ conversion(char c, struct item *it)
 		it->kind = table[i].width ? ITEM_NUMBER : ITEM_MONTH_NAME;
 		it->field = table[i].field;
 		it->width = table[i].width;
-		it->fixed = 0;
+		it->fixed = c == 'Y';	/* "3.7.26" is not year 26 */
 		it->blank = c == 'e';
 		it->c = c;
 		return 0;

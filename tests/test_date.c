@@ -745,6 +745,7 @@ test_layouts_read_common_export_formats(void **state)
 		    "the date format \"%d.%m.%Y\" (expected nothing more after "
 		    "\"27.11.2026\")");
 	parse_fails("27.11.20261", f, NULL, NULL);
+	parse_fails("3.7.26", f, NULL, NULL);	/* %Y is four digits, not year 26 */
 	parse_fails("2026-11-27", f, NULL, NULL);
 	parse_fails(".11.2026", f, NULL, "\".11.2026\" does not match the date "
 		    "format \"%d.%m.%Y\" (expected digits for %d at the start)");

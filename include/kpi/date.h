@@ -91,8 +91,9 @@ size_t kpi_period_label(long start, enum kpi_period_unit u,
 
 /* ==== Parsing ==== */
 
-/* A compiled strptime-style layout for --date-format.  Conversions: %Y (1-4
- * digits, so "26" is the year 26, not 2026: use %y for two-digit years),
+/* A compiled strptime-style layout for --date-format.  Conversions: %Y (exactly
+ * 4 digits, so "3.7.26" is an error rather than the year 26: use %y for
+ * two-digit years),
  * %m, %d, %e, %H, %M, %S, %b/%h (English month abbreviation, any case; full
  * names accepted), %B, %j (day of year), %y (two-digit year: 69-99 -> 19xx,
  * 00-68 -> 20xx, as POSIX), %%, and literal text.  Numeric fields accept
