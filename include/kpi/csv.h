@@ -37,7 +37,7 @@ struct kpi_csv_options {
 	/* Called for a record whose width differs from the header's, with err
 	 * already describing it.  NULL: the width error ends the read.
 	 * Otherwise its status decides, as for on_record (KPI_OK skips the
-	 * record and goes on). */
+	 * record and goes on, and err is cleared again). */
 	kpi_csv_record_fn on_bad_width;
 };
 
@@ -82,11 +82,13 @@ int kpi_csv_header_equal(const struct kpi_csv_header *a,
 
 /* Writes CSV to a FILE: ',' delimiter, LF line ends, a field quoted only when
  * it holds the delimiter, a quote, CR or LF, or starts or ends with a blank
- * (which a reader would trim).  Errors are sticky and reported by
- * kpi_csv_writer_status() / the stream's ferror(). */
+ * (which a reader would trim).  A row made of one empty field is written
+ * as "" (a blank line would be skipped by a reader).  Errors are sticky and
+ * reported by kpi_csv_writer_status() / the stream's ferror(). */
 struct kpi_csv_writer {
 	FILE *out;
 	int first;		/* next field starts a row */
+	int lone_empty;		/* the row so far is one empty field */
 };
 
 void kpi_csv_writer_init(struct kpi_csv_writer *w, FILE *out);

@@ -1,0 +1,1239 @@
+/* test_csv.c - unit tests for the CSV reader, the header map and the writer. */
+
+/*
+ * Every expected value below was worked out by hand from the input text in
+ * the same test: lines are counted by '\n' from 1, fields are joined with
+ * '|' in the expectations, and writer output is spelled out byte by byte.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test-util.h"
+
+#include "kpi/csv.h"
+#include "kpi/error.h"
+
+/* ==== Helpers ==== */
+
+#define MAX_RECS	32
+#define TEXT_MAX	512
+
+/* What the callbacks saw, one entry per record (header included). */
+struct seen {
+	size_t n;
+	int is_header[MAX_RECS];
+	size_t nfields[MAX_RECS];
+	unsigned long line[MAX_RECS];
+	char text[MAX_RECS][TEXT_MAX];	/* fields joined by '|' */
+	char raw[MAX_RECS][TEXT_MAX];
+
+	size_t stop_at;			/* 1-based record that stops; 0 never */
+	enum kpi_status stop_status;
+
+	int use_bad;			/* install on_bad_width */
+	enum kpi_status bad_status;	/* what it returns */
+	size_t nbad;
+	unsigned long bad_line;
+	size_t bad_nfields;
+	char bad_msg[KPI_ERROR_MSG_MAX];
+	char bad_raw[TEXT_MAX];
+};
+
+static void
+copy_bytes(char *dst, const char *src, size_t len)
+{
+	if (len >= TEXT_MAX)
+		fail_msg("test text too long (%zu bytes)", len);
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+static enum kpi_status
+keep(struct seen *s, const struct kpi_csv_record *rec, int is_header,
+     struct kpi_error *err)
+{
+	size_t i = s->n, k, len = 0, flen;
+	char *t;
+
+	if (i >= MAX_RECS)
+		fail_msg("more than %d records", MAX_RECS);
+	t = s->text[i];
+	t[0] = '\0';
+	for (k = 0; k < rec->nfields; k++) {
+		flen = strlen(rec->fields[k]);
+		if (len + flen + 2 >= TEXT_MAX)
+			fail_msg("record %zu too long", i + 1);
+		if (k)
+			t[len++] = '|';
+		memcpy(t + len, rec->fields[k], flen + 1);
+		len += flen;
+	}
+	s->is_header[i] = is_header;
+	s->nfields[i] = rec->nfields;
+	s->line[i] = rec->line;
+	copy_bytes(s->raw[i], rec->raw, rec->raw_len);
+	s->n++;
+	if (s->stop_at && s->n == s->stop_at) {
+		if (s->stop_status != KPI_ESTOP)
+			kpi_error_set(err, s->stop_status, rec->line,
+				      "stopped by the test");
+		return s->stop_status;
+	}
+	return KPI_OK;
+}
+
+static enum kpi_status
+on_header(const struct kpi_csv_record *rec, void *ctx, struct kpi_error *err)
+{
+	return keep(ctx, rec, 1, err);
+}
+
+static enum kpi_status
+on_record(const struct kpi_csv_record *rec, void *ctx, struct kpi_error *err)
+{
+	return keep(ctx, rec, 0, err);
+}
+
+static enum kpi_status
+on_bad(const struct kpi_csv_record *rec, void *ctx, struct kpi_error *err)
+{
+	struct seen *s = ctx;
+
+	s->nbad++;
+	s->bad_line = rec->line;
+	s->bad_nfields = rec->nfields;
+	snprintf(s->bad_msg, sizeof(s->bad_msg), "%s", err ? err->msg : "");
+	copy_bytes(s->bad_raw, rec->raw, rec->raw_len);
+	return s->bad_status;
+}
+
+/* A real stream holding exactly these bytes (NULs included). */
+static FILE *
+stream_of(const char *data, size_t len)
+{
+	FILE *f = tmpfile();
+
+	assert_non_null(f);
+	if (len)
+		assert_int_equal(fwrite(data, 1, len, f), len);
+	rewind(f);
+	return f;
+}
+
+static enum kpi_status
+read_bytes(const char *data, size_t len, char delim, struct seen *s,
+	   struct kpi_error *err)
+{
+	struct kpi_csv_options opt;
+	enum kpi_status st;
+	FILE *f = stream_of(data, len);
+
+	opt.delimiter = delim;
+	opt.on_bad_width = s->use_bad ? on_bad : NULL;
+	st = kpi_csv_read(f, &opt, on_header, on_record, s, err);
+	fclose(f);
+	return st;
+}
+
+static enum kpi_status
+read_str(const char *data, struct seen *s, struct kpi_error *err)
+{
+	return read_bytes(data, strlen(data), 0, s, err);
+}
+
+static struct seen *
+seen_new(void)
+{
+	struct seen *s = calloc(1, sizeof(*s));
+
+	assert_non_null(s);
+	return s;
+}
+
+/* ==== Reader: structure ==== */
+
+static void
+test_csv_read_splits_quoted_delimiters_and_embedded_newlines(void **state)
+{
+	/* Lines: 1 header, 2 "a,b", 3-4 the quoted "x\ny", 5 the last. */
+	const char *in = "id,note\n1,\"a,b\"\n2,\"x\ny\"\n3,z\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_str(in, s, &err), KPI_OK);
+	assert_int_equal(err.status, KPI_OK);
+	assert_int_equal(s->n, 4);
+	assert_true(s->is_header[0]);
+	assert_false(s->is_header[1]);
+	assert_string_equal(s->text[0], "id|note");
+	assert_string_equal(s->text[1], "1|a,b");
+	assert_string_equal(s->text[2], "2|x\ny");
+	assert_string_equal(s->text[3], "3|z");
+	assert_int_equal(s->nfields[2], 2);
+	assert_int_equal(s->line[0], 1);
+	assert_int_equal(s->line[1], 2);
+	assert_int_equal(s->line[2], 3);
+	assert_int_equal(s->line[3], 5);
+	assert_string_equal(s->raw[2], "2,\"x\ny\"");
+	free(s);
+}
+
+static void
+test_csv_read_accepts_crlf_and_keeps_crlf_inside_quotes(void **state)
+{
+	/* Records start on lines 1, 2, 3 (spans 3-4) and 5. */
+	const char *in = "a,b\r\n1,2\r\n3,\"x\r\ny\"\r\n4,5\r\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_str(in, s, &err), KPI_OK);
+	assert_int_equal(s->n, 4);
+	assert_string_equal(s->text[0], "a|b");
+	assert_string_equal(s->text[1], "1|2");
+	assert_string_equal(s->text[2], "3|x\r\ny");
+	assert_string_equal(s->text[3], "4|5");
+	assert_int_equal(s->line[2], 3);
+	assert_int_equal(s->line[3], 5);
+	/* The terminator is gone from raw; the CRLF inside the quotes is
+	 * not. */
+	assert_string_equal(s->raw[1], "1,2");
+	assert_string_equal(s->raw[2], "3,\"x\r\ny\"");
+	free(s);
+}
+
+static void
+test_csv_read_accepts_lone_cr_line_ends(void **state)
+{
+	/* Old Mac files: CR ends records, but lines count LF, so all are 1. */
+	const char *in = "a,b\r1,2\r3,4";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_str(in, s, &err), KPI_OK);
+	assert_int_equal(s->n, 3);
+	assert_string_equal(s->text[1], "1|2");
+	assert_string_equal(s->text[2], "3|4");
+	assert_string_equal(s->raw[1], "1,2");
+	assert_string_equal(s->raw[2], "3,4");
+	assert_int_equal(s->line[2], 1);
+	free(s);
+}
+
+static void
+test_csv_read_drops_a_leading_bom(void **state)
+{
+	const char *in = "\xEF\xBB\xBFname,amount\nA,1\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_str(in, s, &err), KPI_OK);
+	assert_int_equal(s->n, 2);
+	assert_string_equal(s->text[0], "name|amount");
+	assert_string_equal(s->raw[0], "name,amount");
+	assert_int_equal(s->line[0], 1);
+	assert_int_equal(s->line[1], 2);
+	free(s);
+}
+
+static void
+test_csv_read_keeps_a_bom_that_is_not_at_the_start(void **state)
+{
+	/* Only the very first bytes are a BOM; later ones are data. */
+	const char *in = "a\n\xEF\xBB\xBFx\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_str(in, s, &err), KPI_OK);
+	assert_int_equal(s->n, 2);
+	assert_string_equal(s->text[1], "\xEF\xBB\xBFx");
+	free(s);
+}
+
+static void
+test_csv_read_keeps_a_last_line_without_newline(void **state)
+{
+	const char *in = "a,b\n1,2";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_str(in, s, &err), KPI_OK);
+	assert_int_equal(s->n, 2);
+	assert_string_equal(s->text[1], "1|2");
+	assert_string_equal(s->raw[1], "1,2");
+	assert_int_equal(s->line[1], 2);
+	free(s);
+}
+
+static void
+test_csv_read_skips_blank_lines_but_counts_them(void **state)
+{
+	/* Line 2 is empty, line 4 holds blanks only and line 5 is empty:
+	 * the records are on lines 1, 3 and 6. */
+	const char *in = "a,b\n\n1,2\n   \n\n3,4\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_str(in, s, &err), KPI_OK);
+	assert_int_equal(s->n, 3);
+	assert_int_equal(s->line[0], 1);
+	assert_int_equal(s->line[1], 3);
+	assert_int_equal(s->line[2], 6);
+	assert_string_equal(s->text[2], "3|4");
+	free(s);
+}
+
+static void
+test_csv_read_gives_empty_fields_as_empty_strings(void **state)
+{
+	const char *in = "a,b,c\n,\"\",x\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_str(in, s, &err), KPI_OK);
+	assert_int_equal(s->n, 2);
+	assert_int_equal(s->nfields[1], 3);
+	assert_string_equal(s->text[1], "||x");
+	free(s);
+}
+
+static void
+test_csv_read_keeps_raw_record_verbatim(void **state)
+{
+	/* Quotes, the doubled quote and the blanks stay in raw; the fields are
+	 * unquoted and the unquoted one is trimmed; CRLF leaves raw. */
+	const char *in = "a,b\r\n\"q\"\"uote\" , x \r\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_str(in, s, &err), KPI_OK);
+	assert_int_equal(s->n, 2);
+	assert_string_equal(s->text[1], "q\"uote|x");
+	assert_string_equal(s->raw[1], "\"q\"\"uote\" , x ");
+	free(s);
+}
+
+static void
+test_csv_read_accepts_semicolon_delimiter(void **state)
+{
+	const char *in = "a;b\n\"1;5\";2,5\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_bytes(in, strlen(in), ';', s, &err), KPI_OK);
+	assert_int_equal(s->n, 2);
+	assert_int_equal(s->nfields[1], 2);
+	assert_string_equal(s->text[1], "1;5|2,5");
+	free(s);
+}
+
+static void
+test_csv_read_accepts_tab_delimiter(void **state)
+{
+	/* With tab as delimiter an empty tab-separated field is still a field
+	 * and a comma is plain text. */
+	const char *in = "a\tb\tc\n1,5\t\tz\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_bytes(in, strlen(in), '\t', s, &err), KPI_OK);
+	assert_int_equal(s->n, 2);
+	assert_int_equal(s->nfields[1], 3);
+	assert_string_equal(s->text[1], "1,5||z");
+	free(s);
+}
+
+static void
+test_csv_read_rejects_a_quote_as_delimiter(void **state)
+{
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_bytes("a\n", 2, '"', s, &err), KPI_EINVAL);
+	assert_int_equal(s->n, 0);
+	free(s);
+}
+
+/* ==== Reader: errors ==== */
+
+static void
+test_csv_read_rejects_ragged_row_with_its_line(void **state)
+{
+	/* The row "4,5" is on line 4 (line 3 is a quoted two-line record). */
+	const char *in = "a,b,c\n1,\"x\ny\",3\n4,5\n6,7,8\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_str(in, s, &err), KPI_EPARSE);
+	assert_int_equal(err.status, KPI_EPARSE);
+	assert_int_equal(err.line, 4);
+	assert_string_equal(err.msg, "2 fields, expected 3");
+	assert_int_equal(s->n, 2);
+	free(s);
+}
+
+static void
+test_csv_read_names_a_single_field_in_the_singular(void **state)
+{
+	const char *in = "a,b\nx\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_str(in, s, &err), KPI_EPARSE);
+	assert_int_equal(err.line, 2);
+	assert_string_equal(err.msg, "1 field, expected 2");
+	free(s);
+}
+
+static void
+test_csv_read_on_bad_width_ok_skips_the_record(void **state)
+{
+	const char *in = "a,b,c\n1,2,3\n4,5\n6,7,8\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	s->use_bad = 1;
+	s->bad_status = KPI_OK;
+	assert_int_equal(read_str(in, s, &err), KPI_OK);
+	/* Skipping leaves no stale error behind. */
+	assert_int_equal(err.status, KPI_OK);
+	assert_int_equal(s->nbad, 1);
+	assert_int_equal(s->bad_line, 3);
+	assert_int_equal(s->bad_nfields, 2);
+	assert_string_equal(s->bad_msg, "2 fields, expected 3");
+	assert_string_equal(s->bad_raw, "4,5");
+	assert_int_equal(s->n, 3);
+	assert_string_equal(s->text[1], "1|2|3");
+	assert_string_equal(s->text[2], "6|7|8");
+	free(s);
+}
+
+static void
+test_csv_read_on_bad_width_status_ends_the_read(void **state)
+{
+	const char *in = "a,b\n1,2,3\n4,5\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	s->use_bad = 1;
+	s->bad_status = KPI_ESTOP;
+	assert_int_equal(read_str(in, s, &err), KPI_ESTOP);
+	assert_int_equal(s->nbad, 1);
+	assert_int_equal(s->bad_line, 2);
+	assert_int_equal(s->n, 1);	/* the header only */
+	free(s);
+}
+
+static void
+test_csv_read_rejects_unterminated_quote_at_eof(void **state)
+{
+	/* The open quote is on line 3; the file goes on to line 4. */
+	const char *in = "a,b\n1,2\n3,\"oops\nmore\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_str(in, s, &err), KPI_EPARSE);
+	assert_int_equal(err.line, 3);
+	assert_string_equal(err.msg, "unterminated quoted field");
+	assert_int_equal(s->n, 2);
+	free(s);
+}
+
+static void
+test_csv_read_names_the_line_an_unterminated_field_starts_on(void **state)
+{
+	/* The record starts on line 2; its first field closes on line 3, where
+	 * the unterminated second field opens. */
+	const char *in = "a,b\n\"x\ny\",\"open\nz\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_str(in, s, &err), KPI_EPARSE);
+	assert_int_equal(err.line, 3);
+	assert_string_equal(err.msg, "unterminated quoted field");
+	free(s);
+}
+
+static void
+test_csv_read_rejects_quote_inside_unquoted_field(void **state)
+{
+	const char *in = "a,b\n1,2\n3,x\"y\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_str(in, s, &err), KPI_EPARSE);
+	assert_int_equal(err.line, 3);
+	assert_string_equal(err.msg, "malformed quoting in field 2: a quote "
+			    "inside an unquoted field (quote the whole field "
+			    "and double the quote)");
+	assert_string_equal(err.column, "b");
+	assert_int_equal(s->n, 2);
+	free(s);
+}
+
+static void
+test_csv_read_rejects_text_after_closing_quote(void **state)
+{
+	/* The record starts on line 2 and the bad "z" is on line 3: the error
+	 * names the record's first line. */
+	const char *in = "a,b\n1,\"x\ny\"z\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_str(in, s, &err), KPI_EPARSE);
+	assert_int_equal(err.line, 2);
+	assert_string_equal(err.msg, "malformed quoting in field 2: text "
+			    "after the closing quote (a quote inside a quoted "
+			    "field must be doubled)");
+	assert_string_equal(err.column, "b");
+	free(s);
+}
+
+static void
+test_csv_read_names_no_column_for_a_bad_header(void **state)
+{
+	const char *in = "a,b\"c\n1,2\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_str(in, s, &err), KPI_EPARSE);
+	assert_int_equal(err.line, 1);
+	assert_string_equal(err.column, "");
+	assert_int_equal(s->n, 0);
+	free(s);
+}
+
+static void
+test_csv_read_rejects_nul_byte_with_its_line(void **state)
+{
+	static const char in[] = "a,b\n1,2\n3,x\0y\n4,5\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_bytes(in, sizeof(in) - 1, 0, s, &err),
+			 KPI_EPARSE);
+	assert_int_equal(err.line, 3);
+	assert_string_equal(err.msg, "NUL byte in input");
+	assert_int_equal(s->n, 2);
+	free(s);
+}
+
+static void
+test_csv_read_rejects_empty_input(void **state)
+{
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_str("", s, &err), KPI_EPARSE);
+	assert_string_equal(err.msg, "empty input (no header row)");
+	assert_int_equal(s->n, 0);
+	free(s);
+}
+
+static void
+test_csv_read_rejects_bom_and_blank_lines_only(void **state)
+{
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_str("\xEF\xBB\xBF\n \n\r\n", s, &err),
+			 KPI_EPARSE);
+	assert_string_equal(err.msg, "empty input (no header row)");
+	assert_int_equal(s->n, 0);
+	free(s);
+}
+
+static void
+test_csv_read_accepts_header_only(void **state)
+{
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_str("a,b,c\n", s, &err), KPI_OK);
+	assert_int_equal(s->n, 1);
+	assert_true(s->is_header[0]);
+	assert_int_equal(s->nfields[0], 3);
+	free(s);
+}
+
+static void
+test_csv_read_reports_read_errors(void **state)
+{
+	/* Reading a directory fails with EISDIR on Linux. */
+	struct kpi_error err;
+	FILE *f = fopen(".", "r");
+	struct seen *s = seen_new();
+
+	assert_non_null(f);
+	assert_int_equal(kpi_csv_read(f, NULL, on_header, on_record, s, &err),
+			 KPI_EIO);
+	assert_int_equal(err.status, KPI_EIO);
+	assert_non_null(strstr(err.msg, "read error"));
+	fclose(f);
+	free(s);
+}
+
+/* ==== Reader: callbacks ==== */
+
+static void
+test_csv_read_callback_estop_stops_without_error(void **state)
+{
+	const char *in = "a\n1\n2\n3\n4\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	s->stop_at = 3;		/* header, "1", "2" */
+	s->stop_status = KPI_ESTOP;
+	assert_int_equal(read_str(in, s, &err), KPI_ESTOP);
+	assert_int_equal(err.status, KPI_OK);
+	assert_int_equal(s->n, 3);
+	assert_string_equal(s->text[2], "2");
+	free(s);
+}
+
+static void
+test_csv_read_callback_error_passes_through(void **state)
+{
+	const char *in = "a\n1\n2\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	s->stop_at = 2;
+	s->stop_status = KPI_EINVAL;
+	assert_int_equal(read_str(in, s, &err), KPI_EINVAL);
+	assert_int_equal(err.status, KPI_EINVAL);
+	assert_int_equal(err.line, 2);
+	assert_string_equal(err.msg, "stopped by the test");
+	assert_int_equal(s->n, 2);
+	free(s);
+}
+
+static enum kpi_status
+fail_silently(const struct kpi_csv_record *rec, void *ctx,
+	      struct kpi_error *err)
+{
+	return KPI_ENUMERIC;
+}
+
+static void
+test_csv_read_fills_in_a_message_a_callback_left_out(void **state)
+{
+	const char *in = "a\n1\n";
+	struct kpi_error err;
+	FILE *f = stream_of(in, strlen(in));
+
+	assert_int_equal(kpi_csv_read(f, NULL, NULL, fail_silently, NULL,
+				      &err), KPI_ENUMERIC);
+	fclose(f);
+	assert_int_equal(err.status, KPI_ENUMERIC);
+	assert_int_equal(err.line, 2);
+	assert_string_equal(err.msg, kpi_strerror(KPI_ENUMERIC));
+}
+
+/* ==== Reader: buffer boundaries and large records ==== */
+
+struct big {
+	size_t n;
+	size_t len1;		/* length of the second field of record 2 */
+	int blob_ok;
+	size_t raw_len;
+	unsigned long line[4];
+	char first[16];		/* first field of record 2 */
+	char last[16];
+};
+
+static const char *big_blob;
+
+static enum kpi_status
+big_record(const struct kpi_csv_record *rec, void *ctx, struct kpi_error *err)
+{
+	struct big *b = ctx;
+
+	if (b->n < 4)
+		b->line[b->n] = rec->line;
+	if (b->n == 1) {
+		b->len1 = strlen(rec->fields[1]);
+		b->blob_ok = memcmp(rec->fields[1], big_blob, b->len1) == 0;
+		b->raw_len = rec->raw_len;
+		snprintf(b->first, sizeof(b->first), "%s", rec->fields[0]);
+	}
+	if (rec->nfields > 1)
+		snprintf(b->last, sizeof(b->last), "%s", rec->fields[1]);
+	b->n++;
+	return KPI_OK;
+}
+
+static void
+test_csv_read_handles_a_record_larger_than_the_buffer(void **state)
+{
+	/* A 1,000,000-byte quoted field with a LF after every 1000th byte:
+	 * 1000 LFs, so the record spans lines 2..1002 and the next one starts
+	 * on line 1003.  raw is "1,\"" + blob + "\"": 1,000,004 bytes. */
+	const size_t blob_len = 1000000;
+	const char *head = "id,blob\n1,\"";
+	const char *tail = "\"\n2,small\n";
+	size_t hl = strlen(head), tl = strlen(tail), i;
+	char *blob = malloc(blob_len);
+	char *in = malloc(hl + blob_len + tl);
+	struct big b = { 0 };
+	struct kpi_error err;
+	FILE *f;
+
+	assert_non_null(blob);
+	assert_non_null(in);
+	for (i = 0; i < blob_len; i++)
+		blob[i] = i % 1000 == 999 ? '\n' : (char)('a' + i % 26);
+	memcpy(in, head, hl);
+	memcpy(in + hl, blob, blob_len);
+	memcpy(in + hl + blob_len, tail, tl);
+	big_blob = blob;
+	f = stream_of(in, hl + blob_len + tl);
+	assert_int_equal(kpi_csv_read(f, NULL, big_record, big_record, &b,
+				      &err), KPI_OK);
+	fclose(f);
+	assert_int_equal(b.n, 3);
+	assert_int_equal(b.len1, blob_len);
+	assert_true(b.blob_ok);
+	assert_int_equal(b.raw_len, blob_len + 4);
+	/* The field before the long one survives the buffers growing. */
+	assert_string_equal(b.first, "1");
+	assert_int_equal(b.line[1], 2);
+	assert_int_equal(b.line[2], 1003);
+	assert_string_equal(b.last, "small");
+	free(in);
+	free(blob);
+}
+
+static void
+test_csv_read_handles_a_single_line_longer_than_the_buffer(void **state)
+{
+	/* 3,000,000 unquoted bytes on one line: the buffer must grow past
+	 * 64 KiB several times without losing the line. */
+	const size_t blob_len = 3000000;
+	const char *head = "id,blob\n1,";
+	const char *tail = "\n2,end";
+	size_t hl = strlen(head), tl = strlen(tail);
+	char *blob = malloc(blob_len);
+	char *in = malloc(hl + blob_len + tl);
+	struct big b = { 0 };
+	struct kpi_error err;
+	FILE *f;
+
+	assert_non_null(blob);
+	assert_non_null(in);
+	memset(blob, 'q', blob_len);
+	memcpy(in, head, hl);
+	memcpy(in + hl, blob, blob_len);
+	memcpy(in + hl + blob_len, tail, tl);
+	big_blob = blob;
+	f = stream_of(in, hl + blob_len + tl);
+	assert_int_equal(kpi_csv_read(f, NULL, big_record, big_record, &b,
+				      &err), KPI_OK);
+	fclose(f);
+	assert_int_equal(b.n, 3);
+	assert_int_equal(b.len1, blob_len);
+	assert_true(b.blob_ok);
+	assert_int_equal(b.raw_len, blob_len + 2);
+	assert_int_equal(b.line[2], 3);
+	assert_string_equal(b.last, "end");
+	free(in);
+	free(blob);
+}
+
+struct many {
+	int one_line;		/* every record is on line 1 */
+	size_t n;
+	int bad;		/* first unexpected record, 1-based */
+	char first_field[32];
+};
+
+static enum kpi_status
+many_record(const struct kpi_csv_record *rec, void *ctx, struct kpi_error *err)
+{
+	struct many *m = ctx;
+	char want[32];
+
+	/* Record i (1-based, after the header) is "<i>,..." on line i + 1
+	 * (or 1 for one_line), and no record's raw text keeps a CR or LF. */
+	m->n++;
+	snprintf(want, sizeof(want), "%zu", m->n);
+	if (!m->bad && (strcmp(rec->fields[0], want) != 0 ||
+			rec->line != (m->one_line ? 1 : m->n + 1) ||
+			memchr(rec->raw, '\r', rec->raw_len) ||
+			memchr(rec->raw, '\n', rec->raw_len)))
+		m->bad = (int)m->n;
+	return KPI_OK;
+}
+
+static void
+test_csv_read_splits_crlf_across_read_boundaries(void **state)
+{
+	/* Header "k,v\r\n" is 5 bytes; record 1 is "1," + 65528 'p' + CRLF,
+	 * so its CR is byte 65535, the last of the first 64 KiB read, and its
+	 * LF the first of the next.  Records 2..20000 follow with varied
+	 * lengths, which puts many more line ends across later boundaries. */
+	const size_t pad = 65528;
+	size_t cap = 5 + 2 + pad + 2 + 20000 * 40, len = 0, i, k;
+	char *in = malloc(cap);
+	struct many m = { 0 };
+	struct kpi_error err;
+	FILE *f;
+
+	assert_non_null(in);
+	memcpy(in, "k,v\r\n1,", 7);
+	len = 7;
+	memset(in + len, 'p', pad);
+	len += pad;
+	memcpy(in + len, "\r\n", 2);
+	len += 2;
+	assert_int_equal(in[65535], '\r');
+	for (i = 2; i <= 20000; i++) {
+		len += (size_t)snprintf(in + len, cap - len, "%zu,", i);
+		for (k = 0; k < i % 23; k++)
+			in[len++] = 'v';
+		in[len++] = '\r';
+		in[len++] = '\n';
+	}
+	f = stream_of(in, len);
+	assert_int_equal(kpi_csv_read(f, NULL, NULL, many_record, &m, &err),
+			 KPI_OK);
+	fclose(f);
+	assert_int_equal(m.bad, 0);
+	assert_int_equal(m.n, 20000);
+	free(in);
+}
+
+static void
+test_csv_read_handles_many_cr_only_lines(void **state)
+{
+	/* 20000 records "<i>,x" ended by CR alone: no LF anywhere, so every
+	 * record is on line 1 and the search for LF must not rescan. */
+	size_t cap = 8 + 20000 * 16, len = 0, i;
+	char *in = malloc(cap);
+	struct many m = { 1, 0, 0, "" };
+	struct kpi_error err;
+	FILE *f;
+
+	assert_non_null(in);
+	len += (size_t)snprintf(in, cap, "k,v\r");
+	for (i = 1; i <= 20000; i++)
+		len += (size_t)snprintf(in + len, cap - len, "%zu,x\r", i);
+	f = stream_of(in, len);
+	assert_int_equal(kpi_csv_read(f, NULL, NULL, many_record, &m, &err),
+			 KPI_OK);
+	fclose(f);
+	assert_int_equal(m.n, 20000);
+	assert_int_equal(m.bad, 0);
+	free(in);
+}
+
+static void
+test_csv_read_finds_a_nul_beyond_the_first_buffer(void **state)
+{
+	/* 12000 lines "<i>,y\n" after the 4-byte header; the NUL replaces
+	 * the "y" of record 11000, which ends at byte 4 + 9*4 + 90*5 + 900*6
+	 * + 9000*7 + 1001*8 = 76898, past the first 64 KiB read.  It is on
+	 * line 11001, and records 1..10999 come first. */
+	size_t cap = 8 + 12000 * 16, len = 0, i, nul = 0;
+	char *in = malloc(cap);
+	struct many m = { 0 };
+	struct kpi_error err;
+	FILE *f;
+
+	assert_non_null(in);
+	len += (size_t)snprintf(in, cap, "k,v\n");
+	for (i = 1; i <= 12000; i++) {
+		len += (size_t)snprintf(in + len, cap - len, "%zu,y\n", i);
+		if (i == 11000)
+			nul = len - 2;
+	}
+	assert_int_equal(nul, 76898 - 2);
+	in[nul] = '\0';
+	f = stream_of(in, len);
+	assert_int_equal(kpi_csv_read(f, NULL, NULL, many_record, &m, &err),
+			 KPI_EPARSE);
+	fclose(f);
+	assert_int_equal(err.line, 11001);
+	assert_string_equal(err.msg, "NUL byte in input");
+	assert_int_equal(m.n, 10999);
+	assert_int_equal(m.bad, 0);
+	free(in);
+}
+
+/* ==== Header map ==== */
+
+static struct kpi_csv_header *
+header_of(const char *const *names, size_t n)
+{
+	struct kpi_csv_record rec = { names, n, 1, "", 0 };
+	struct kpi_csv_header *h = NULL;
+	struct kpi_error err;
+
+	assert_int_equal(kpi_csv_header_new(&h, &rec, &err), KPI_OK);
+	assert_non_null(h);
+	return h;
+}
+
+static void
+test_csv_header_find_by_name_and_number(void **state)
+{
+	static const char *const names[] = { "date", "amount", "region", "2" };
+	struct kpi_csv_header *h = header_of(names, 4);
+	struct kpi_error err;
+	size_t idx = 99;
+
+	assert_int_equal(kpi_csv_header_count(h), 4);
+	assert_string_equal(kpi_csv_header_name(h, 2), "region");
+	assert_null(kpi_csv_header_name(h, 4));
+	assert_int_equal(kpi_csv_header_find(h, "region", &idx, &err), KPI_OK);
+	assert_int_equal(idx, 2);
+	/* "3" is no name here, so it is column 3 (index 2)... */
+	assert_int_equal(kpi_csv_header_find(h, "3", &idx, &err), KPI_OK);
+	assert_int_equal(idx, 2);
+	/* ...but "2" is the name of column 4, and the name wins. */
+	assert_int_equal(kpi_csv_header_find(h, "2", &idx, &err), KPI_OK);
+	assert_int_equal(idx, 3);
+	kpi_csv_header_free(h);
+}
+
+static void
+test_csv_header_find_unknown_lists_the_columns(void **state)
+{
+	static const char *const names[] = { "date", "amount", "region" };
+	struct kpi_csv_header *h = header_of(names, 3);
+	struct kpi_error err;
+	size_t idx = 99;
+
+	assert_int_equal(kpi_csv_header_find(h, "stage", &idx, &err),
+			 KPI_EINVAL);
+	assert_string_equal(err.msg, "no column \"stage\"; the columns are: "
+			    "date, amount, region");
+	assert_string_equal(err.column, "stage");
+	assert_int_equal(idx, 99);
+	/* Numbers out of range are unknown columns too. */
+	assert_int_equal(kpi_csv_header_find(h, "4", &idx, &err), KPI_EINVAL);
+	assert_int_equal(kpi_csv_header_find(h, "0", &idx, &err), KPI_EINVAL);
+	assert_int_equal(kpi_csv_header_find(h, "99999999999999999999999",
+					     &idx, &err), KPI_EINVAL);
+	assert_int_equal(kpi_csv_header_find(h, "", &idx, &err), KPI_EINVAL);
+	assert_int_equal(idx, 99);
+	kpi_csv_header_free(h);
+}
+
+static void
+test_csv_header_find_unknown_shortens_a_long_list(void **state)
+{
+	char store[25][4];
+	const char *names[25];
+	struct kpi_csv_header *h;
+	struct kpi_error err;
+	size_t idx, i;
+
+	for (i = 0; i < 25; i++) {
+		snprintf(store[i], sizeof(store[i]), "c%zu", i + 1);
+		names[i] = store[i];
+	}
+	h = header_of(names, 25);
+	assert_int_equal(kpi_csv_header_find(h, "zz", &idx, &err), KPI_EINVAL);
+	assert_string_equal(err.msg, "no column \"zz\"; the columns are: "
+			    "c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, "
+			    "c12, c13, c14, c15, c16, c17, c18, c19, c20, "
+			    "... (5 more)");
+	kpi_csv_header_free(h);
+}
+
+static void
+test_csv_header_find_unknown_keeps_the_count_when_names_are_long(void **state)
+{
+	/* 25 names of 30 letters cannot all fit in a message; whatever fits,
+	 * the message must end with the count of names left out. */
+	char store[25][31];
+	const char *names[25];
+	struct kpi_csv_header *h;
+	struct kpi_error err;
+	size_t idx, i, len;
+
+	for (i = 0; i < 25; i++) {
+		memset(store[i], (int)('a' + i), 30);
+		store[i][30] = '\0';
+		names[i] = store[i];
+	}
+	h = header_of(names, 25);
+	assert_int_equal(kpi_csv_header_find(h, "no-such-column", &idx, &err),
+			 KPI_EINVAL);
+	len = strlen(err.msg);
+	assert_true(len > 6);
+	assert_string_equal(err.msg + len - 5, "more)");
+	assert_non_null(strstr(err.msg, "no column \"no-such-column\"; the "
+				"columns are: aaaa"));
+	kpi_csv_header_free(h);
+}
+
+static void
+test_csv_header_find_ambiguous_names_the_positions(void **state)
+{
+	static const char *const two[] = { "date", "amount", "region",
+					   "amount" };
+	static const char *const three[] = { "x", "x", "y", "x" };
+	struct kpi_csv_header *h = header_of(two, 4);
+	struct kpi_error err;
+	size_t idx = 99;
+
+	assert_int_equal(kpi_csv_header_find(h, "amount", &idx, &err),
+			 KPI_EINVAL);
+	assert_string_equal(err.msg, "column \"amount\" is ambiguous: "
+			    "it is columns 2 and 4");
+	assert_string_equal(err.column, "amount");
+	assert_int_equal(idx, 99);
+	kpi_csv_header_free(h);
+
+	h = header_of(three, 4);
+	assert_int_equal(kpi_csv_header_find(h, "x", &idx, &err), KPI_EINVAL);
+	assert_string_equal(err.msg, "column \"x\" is ambiguous: "
+			    "it is columns 1, 2 and 4");
+	kpi_csv_header_free(h);
+}
+
+static void
+test_csv_header_equal_compares_names_and_count(void **state)
+{
+	static const char *const ab[] = { "a", "b" };
+	static const char *const ab2[] = { "a", "b" };
+	static const char *const ba[] = { "b", "a" };
+	static const char *const abc[] = { "a", "b", "c" };
+	struct kpi_csv_header *h1 = header_of(ab, 2);
+	struct kpi_csv_header *h2 = header_of(ab2, 2);
+	struct kpi_csv_header *h3 = header_of(ba, 2);
+	struct kpi_csv_header *h4 = header_of(abc, 3);
+
+	assert_true(kpi_csv_header_equal(h1, h2));
+	assert_false(kpi_csv_header_equal(h1, h3));
+	assert_false(kpi_csv_header_equal(h1, h4));
+	assert_false(kpi_csv_header_equal(h4, h1));
+	kpi_csv_header_free(h1);
+	kpi_csv_header_free(h2);
+	kpi_csv_header_free(h3);
+	kpi_csv_header_free(h4);
+	kpi_csv_header_free(NULL);
+}
+
+/* ==== Writer ==== */
+
+/* Everything written to f so far, as a NUL-terminated string. */
+static char *
+contents(FILE *f)
+{
+	long n;
+	char *s;
+
+	assert_int_equal(fflush(f), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	s = malloc((size_t)n + 1);
+	assert_non_null(s);
+	rewind(f);
+	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
+	s[n] = '\0';
+	return s;
+}
+
+static void
+test_csv_write_quotes_only_when_needed(void **state)
+{
+	struct kpi_csv_writer w;
+	FILE *f = tmpfile();
+	char *out;
+
+	assert_non_null(f);
+	kpi_csv_writer_init(&w, f);
+	kpi_csv_write_str(&w, "plain");
+	kpi_csv_write_str(&w, "mid space");
+	kpi_csv_write_str(&w, "a,b");
+	kpi_csv_write_str(&w, "say \"hi\"");
+	kpi_csv_end_row(&w);
+	kpi_csv_write_str(&w, "line\nbreak");
+	kpi_csv_write_str(&w, "cr\r");
+	kpi_csv_write_str(&w, " lead");
+	kpi_csv_write_str(&w, "trail\t");
+	kpi_csv_write_empty(&w);
+	kpi_csv_write_field(&w, "abc;def", 3);	/* only "abc" */
+	kpi_csv_end_row(&w);
+	kpi_csv_write_long(&w, 0);
+	kpi_csv_write_long(&w, 42);
+	kpi_csv_write_long(&w, -7);
+	kpi_csv_write_long(&w, -9223372036854775807LL - 1);
+	kpi_csv_end_row(&w);
+	assert_int_equal(kpi_csv_writer_status(&w), KPI_OK);
+	out = contents(f);
+	assert_string_equal(out,
+		"plain,mid space,\"a,b\",\"say \"\"hi\"\"\"\n"
+		"\"line\nbreak\",\"cr\r\",\" lead\",\"trail\t\",,abc\n"
+		"0,42,-7,-9223372036854775808\n");
+	free(out);
+	fclose(f);
+}
+
+static void
+test_csv_write_keeps_a_row_of_one_empty_field(void **state)
+{
+	struct kpi_csv_writer w;
+	FILE *f = tmpfile();
+	char *out;
+
+	assert_non_null(f);
+	kpi_csv_writer_init(&w, f);
+	kpi_csv_write_str(&w, "v");
+	kpi_csv_end_row(&w);
+	kpi_csv_write_empty(&w);	/* alone: not a blank line */
+	kpi_csv_end_row(&w);
+	kpi_csv_write_empty(&w);	/* with a second field: no quotes */
+	kpi_csv_write_empty(&w);
+	kpi_csv_end_row(&w);
+	out = contents(f);
+	assert_string_equal(out, "v\n\"\"\n,\n");
+	free(out);
+	fclose(f);
+}
+
+static void
+test_csv_write_double_uses_num_format(void **state)
+{
+	struct kpi_csv_writer w;
+	FILE *f = tmpfile();
+	char *out;
+
+	assert_non_null(f);
+	kpi_csv_writer_init(&w, f);
+	kpi_csv_write_double(&w, 0.1, -1);	/* shortest round trip: 0.1 */
+	kpi_csv_write_double(&w, 2.5, 2);	/* fixed: 2.50 */
+	kpi_csv_write_double(&w, NAN, -1);	/* missing: empty */
+	kpi_csv_write_double(&w, -INFINITY, 3);
+	kpi_csv_end_row(&w);
+	out = contents(f);
+	assert_string_equal(out, "0.1,2.50,,\n");
+	free(out);
+	fclose(f);
+}
+
+static void
+test_csv_writer_status_reports_write_errors(void **state)
+{
+	/* Writing to a read-only stream fails and sets its error flag. */
+	struct kpi_csv_writer w;
+	FILE *f = fopen("/dev/null", "r");
+
+	assert_non_null(f);
+	kpi_csv_writer_init(&w, f);
+	kpi_csv_write_str(&w, "x");
+	kpi_csv_end_row(&w);
+	fflush(f);
+	assert_int_equal(kpi_csv_writer_status(&w), KPI_EIO);
+	fclose(f);
+}
+
+static void
+test_csv_write_then_read_round_trips(void **state)
+{
+	static const char *const row[] = {
+		"plain", "a,b", "\"quoted\"", "two\nlines", "crlf\r\nend",
+		"  padded  ", "\ttab", "", "x\"y",
+	};
+	const size_t n = sizeof(row) / sizeof(row[0]);
+	struct kpi_csv_writer w;
+	struct seen *s = seen_new();
+	struct kpi_error err;
+	char want[TEXT_MAX] = "";
+	size_t i;
+	FILE *f = tmpfile();
+
+	assert_non_null(f);
+	kpi_csv_writer_init(&w, f);
+	for (i = 0; i < n; i++)
+		kpi_csv_write_long(&w, (long long)i);
+	kpi_csv_end_row(&w);
+	for (i = 0; i < n; i++)
+		kpi_csv_write_str(&w, row[i]);
+	kpi_csv_end_row(&w);
+	kpi_csv_write_empty(&w);	/* one-column row of one empty field */
+	kpi_csv_end_row(&w);
+	assert_int_equal(kpi_csv_writer_status(&w), KPI_OK);
+	rewind(f);
+
+	s->use_bad = 1;			/* the last row is 1 field wide */
+	s->bad_status = KPI_OK;
+	assert_int_equal(kpi_csv_read(f, &(struct kpi_csv_options){
+					      0, on_bad }, on_header,
+				      on_record, s, &err), KPI_OK);
+	fclose(f);
+	assert_int_equal(s->n, 2);
+	assert_int_equal(s->nfields[1], n);
+	for (i = 0; i < n; i++) {
+		if (i)
+			strcat(want, "|");
+		strcat(want, row[i]);
+	}
+	assert_string_equal(s->text[1], want);
+	/* The lone empty field came back as a record of one field. */
+	assert_int_equal(s->nbad, 1);
+	assert_int_equal(s->bad_nfields, 1);
+	/* Row 2 holds two LFs ("two\nlines", "crlf\r\nend"), so it spans
+	 * lines 2-4 and the lone empty field is on line 5. */
+	assert_int_equal(s->bad_line, 5);
+	free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_csv_read_splits_quoted_delimiters_and_embedded_newlines),
+		cmocka_unit_test(test_csv_read_accepts_crlf_and_keeps_crlf_inside_quotes),
+		cmocka_unit_test(test_csv_read_accepts_lone_cr_line_ends),
+		cmocka_unit_test(test_csv_read_drops_a_leading_bom),
+		cmocka_unit_test(test_csv_read_keeps_a_bom_that_is_not_at_the_start),
+		cmocka_unit_test(test_csv_read_keeps_a_last_line_without_newline),
+		cmocka_unit_test(test_csv_read_skips_blank_lines_but_counts_them),
+		cmocka_unit_test(test_csv_read_gives_empty_fields_as_empty_strings),
+		cmocka_unit_test(test_csv_read_keeps_raw_record_verbatim),
+		cmocka_unit_test(test_csv_read_accepts_semicolon_delimiter),
+		cmocka_unit_test(test_csv_read_accepts_tab_delimiter),
+		cmocka_unit_test(test_csv_read_rejects_a_quote_as_delimiter),
+		cmocka_unit_test(test_csv_read_rejects_ragged_row_with_its_line),
+		cmocka_unit_test(test_csv_read_names_a_single_field_in_the_singular),
+		cmocka_unit_test(test_csv_read_on_bad_width_ok_skips_the_record),
+		cmocka_unit_test(test_csv_read_on_bad_width_status_ends_the_read),
+		cmocka_unit_test(test_csv_read_rejects_unterminated_quote_at_eof),
+		cmocka_unit_test(test_csv_read_names_the_line_an_unterminated_field_starts_on),
+		cmocka_unit_test(test_csv_read_rejects_quote_inside_unquoted_field),
+		cmocka_unit_test(test_csv_read_rejects_text_after_closing_quote),
+		cmocka_unit_test(test_csv_read_names_no_column_for_a_bad_header),
+		cmocka_unit_test(test_csv_read_rejects_nul_byte_with_its_line),
+		cmocka_unit_test(test_csv_read_rejects_empty_input),
+		cmocka_unit_test(test_csv_read_rejects_bom_and_blank_lines_only),
+		cmocka_unit_test(test_csv_read_accepts_header_only),
+		cmocka_unit_test(test_csv_read_reports_read_errors),
+		cmocka_unit_test(test_csv_read_callback_estop_stops_without_error),
+		cmocka_unit_test(test_csv_read_callback_error_passes_through),
+		cmocka_unit_test(test_csv_read_fills_in_a_message_a_callback_left_out),
+		cmocka_unit_test(test_csv_read_handles_a_record_larger_than_the_buffer),
+		cmocka_unit_test(test_csv_read_handles_a_single_line_longer_than_the_buffer),
+		cmocka_unit_test(test_csv_read_splits_crlf_across_read_boundaries),
+		cmocka_unit_test(test_csv_read_handles_many_cr_only_lines),
+		cmocka_unit_test(test_csv_read_finds_a_nul_beyond_the_first_buffer),
+		cmocka_unit_test(test_csv_header_find_by_name_and_number),
+		cmocka_unit_test(test_csv_header_find_unknown_lists_the_columns),
+		cmocka_unit_test(test_csv_header_find_unknown_shortens_a_long_list),
+		cmocka_unit_test(test_csv_header_find_unknown_keeps_the_count_when_names_are_long),
+		cmocka_unit_test(test_csv_header_find_ambiguous_names_the_positions),
+		cmocka_unit_test(test_csv_header_equal_compares_names_and_count),
+		cmocka_unit_test(test_csv_write_quotes_only_when_needed),
+		cmocka_unit_test(test_csv_write_keeps_a_row_of_one_empty_field),
+		cmocka_unit_test(test_csv_write_double_uses_num_format),
+		cmocka_unit_test(test_csv_writer_status_reports_write_errors),
+		cmocka_unit_test(test_csv_write_then_read_round_trips),
+	};
+
+	kpi_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
