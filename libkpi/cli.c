@@ -1,6 +1,7 @@
 /* cli.c - the pipe contract shared by every tool: common options, reading
  * inputs as one stream, bad rows, messages, atomic output. */
 #include <errno.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -491,4 +492,114 @@ kpi_cli_reader_finish(struct kpi_cli_reader *r, int success,
 	kpi_csv_header_free(r->header);
 	r->header = NULL;
 	return st;
+}
+
+/* ==== A tool's run ==== */
+
+enum kpi_status
+kpi_cli_split_list(char *list, const char ***items, size_t *n,
+		   struct kpi_error *err)
+{
+	char *p = list, *comma;
+
+	do {
+		const char **grown;
+
+		comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		if (!*p)
+			return kpi_error_set(err, KPI_EINVAL, 0,
+					     "empty name in a comma-separated list");
+		grown = realloc(*items, (*n + 1) * sizeof(**items));
+		if (!grown)
+			return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
+		*items = grown;
+		(*items)[(*n)++] = p;
+		p = comma + 1;
+	} while (comma);
+	return KPI_OK;
+}
+
+int
+kpi_cli_usage_error(FILE *msg, const char *prog, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(msg, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(msg, fmt, ap);
+	va_end(ap);
+	fprintf(msg, "\nTry '%s --help' for more information.\n", prog);
+	return KPI_EXIT_USAGE;
+}
+
+int
+kpi_cli_run(FILE *msg, const char *prog, struct kpi_cli_reader *reader,
+	    char *const *names, size_t nnames, kpi_cli_write_fn before_write,
+	    kpi_cli_write_fn write, void *ctx)
+{
+	struct kpi_output out;
+	struct kpi_csv_writer w;
+	struct kpi_error err;
+	enum kpi_status st;
+
+	kpi_error_clear(&err);
+	st = kpi_cli_read_inputs(reader, names, nnames, &err);
+	if (st != KPI_OK) {
+		kpi_cli_report(msg, prog, reader->file, &err);
+		kpi_cli_reader_finish(reader, 0, &err);
+		return KPI_EXIT_DATA;
+	}
+	if (kpi_cli_reader_finish(reader, 1, &err) != KPI_OK) {
+		kpi_cli_report(msg, prog, NULL, &err);
+		return KPI_EXIT_DATA;
+	}
+	if (reader->rows_bad)
+		fprintf(msg, "%s: %lu of %lu rows skipped as bad%s%s\n", prog,
+			reader->rows_bad, reader->rows_read,
+			reader->common->rejects ? ", written to " : "",
+			reader->common->rejects ? reader->common->rejects : "");
+	if (before_write && before_write(ctx, NULL, &err) != KPI_OK) {
+		kpi_cli_report(msg, prog, NULL, &err);
+		return KPI_EXIT_DATA;
+	}
+	if (kpi_output_open(&out, reader->common->output, &err) != KPI_OK) {
+		kpi_cli_report(msg, prog, NULL, &err);
+		return KPI_EXIT_DATA;
+	}
+	kpi_csv_writer_init(&w, out.fp);
+	st = write(ctx, &w, &err);
+	/* A write error is reported by the commit, which knows its cause. */
+	if (st == KPI_OK || st == KPI_EIO)
+		st = kpi_output_commit(&out, &err);
+	if (st == KPI_OK)
+		return KPI_EXIT_OK;
+	if (out.broken_pipe)
+		return KPI_EXIT_OK;
+	kpi_cli_report(msg, prog, NULL, &err);
+	kpi_output_abort(&out);
+	return KPI_EXIT_DATA;
+}
+
+int
+kpi_cli_close_stdout(FILE *msg, const char *prog, int status)
+{
+	errno = 0;
+	if (fclose(stdout) != 0 && status == KPI_EXIT_OK && errno != EPIPE) {
+		fprintf(msg, "%s: write error on standard output: %s\n", prog,
+			strerror(errno));
+		return KPI_EXIT_DATA;
+	}
+	return status;
+}
+
+enum kpi_status
+kpi_cli_parse_date(const struct kpi_cli_common *c,
+		   const struct kpi_date_format *fmt, const char *text,
+		   long *day, struct kpi_error *err)
+{
+	if (fmt && kpi_date_parse(text, fmt, &c->cal, day, NULL) == KPI_OK)
+		return KPI_OK;
+	return kpi_date_parse(text, NULL, &c->cal, day, err);
 }

@@ -1,9 +1,7 @@
 /* kpi-agg.c - group rows and roll them up by period: the workhorse of every
  * weekly report.  Options in, libkpi's aggregation, CSV out. */
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,45 +57,7 @@ usage(FILE *to)
 		prog, kpi_cli_common_help, prog);
 }
 
-static int usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static int
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
-	return KPI_EXIT_USAGE;
-}
-
-/* Append the comma-separated names of `list` to *cols. */
-static int
-add_columns(const char ***cols, size_t *n, char *list)
-{
-	char *p = list, *comma;
-
-	do {
-		const char **grown;
-
-		comma = strchr(p, ',');
-		if (comma)
-			*comma = '\0';
-		if (!*p)
-			return -1;
-		grown = realloc(*cols, (*n + 1) * sizeof(**cols));
-		if (!grown)
-			return -1;
-		*cols = grown;
-		(*cols)[(*n)++] = p;
-		p = comma + 1;
-	} while (comma);
-	return 0;
-}
+#define usage_error(...) kpi_cli_usage_error(stderr, prog, __VA_ARGS__)
 
 static enum kpi_status
 on_header(const struct kpi_csv_header *h, void *ctx, struct kpi_error *err)
@@ -111,6 +71,12 @@ on_row(const struct kpi_csv_record *rec, void *ctx, struct kpi_error *err)
 	return kpi_agg_add(ctx, rec, err);
 }
 
+static enum kpi_status
+write_result(void *ctx, struct kpi_csv_writer *w, struct kpi_error *err)
+{
+	return kpi_agg_write(ctx, w, err);
+}
+
 static int
 parse_date_option(const char *name, const char *text,
 		  const struct kpi_cli_common *common,
@@ -118,7 +84,7 @@ parse_date_option(const char *name, const char *text,
 {
 	struct kpi_error err;
 
-	if (kpi_date_parse(text, fmt, &common->cal, day, &err) == KPI_OK)
+	if (kpi_cli_parse_date(common, fmt, text, day, &err) == KPI_OK)
 		return 0;
 	fprintf(stderr, "%s: --%s: %s\n", prog, name, err.msg);
 	return -1;
@@ -130,8 +96,6 @@ main(int argc, char **argv)
 	struct kpi_cli_common common;
 	struct kpi_agg_options opt = { 0 };
 	struct kpi_cli_reader reader = { 0 };
-	struct kpi_output out = { 0 };
-	struct kpi_csv_writer w;
 	struct kpi_error err;
 	struct kpi_agg *agg = NULL;
 	struct kpi_agg_spec *specs = NULL;
@@ -156,9 +120,8 @@ main(int argc, char **argv)
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'g':
-			if (add_columns(&groups, &ngroups, optarg) != 0) {
-				status = usage_error("-g: empty column name in \"%s\"",
-						     optarg);
+			if (kpi_cli_split_list(optarg, &groups, &ngroups, &err)) {
+				status = usage_error("-g: %s", err.msg);
 				goto out;
 			}
 			break;
@@ -260,39 +223,8 @@ main(int argc, char **argv)
 	reader.on_header = on_header;
 	reader.on_row = on_row;
 	reader.ctx = agg;
-	st = kpi_cli_read_inputs(&reader, argv + optind,
-				 (size_t)(argc - optind), &err);
-	if (st != KPI_OK) {
-		kpi_cli_report(stderr, prog, reader.file, &err);
-		kpi_cli_reader_finish(&reader, 0, &err);
-		goto out;
-	}
-	if (kpi_cli_reader_finish(&reader, 1, &err) != KPI_OK) {
-		kpi_cli_report(stderr, prog, NULL, &err);
-		goto out;
-	}
-	if (reader.rows_bad)
-		fprintf(stderr, "%s: %lu of %lu rows skipped as bad%s%s\n", prog,
-			reader.rows_bad, reader.rows_read,
-			common.rejects ? ", written to " : "",
-			common.rejects ? common.rejects : "");
-	if (kpi_output_open(&out, common.output, &err) != KPI_OK) {
-		kpi_cli_report(stderr, prog, NULL, &err);
-		goto out;
-	}
-	kpi_csv_writer_init(&w, out.fp);
-	st = kpi_agg_write(agg, &w, &err);
-	/* A write error is reported by the commit, which knows its cause. */
-	if (st == KPI_OK || st == KPI_EIO)
-		st = kpi_output_commit(&out, &err);
-	if (st != KPI_OK && out.broken_pipe) {
-		status = KPI_EXIT_OK;
-	} else if (st != KPI_OK) {
-		kpi_cli_report(stderr, prog, NULL, &err);
-		kpi_output_abort(&out);
-	} else {
-		status = KPI_EXIT_OK;
-	}
+	status = kpi_cli_run(stderr, prog, &reader, argv + optind,
+			     (size_t)(argc - optind), NULL, write_result, agg);
 out:
 	kpi_agg_free(agg);
 	kpi_agg_specs_free(specs, nspecs);
@@ -300,10 +232,6 @@ out:
 	kpi_cli_common_free(&common);
 	free(groups);
 	/* Late write errors on stdout (a full disk) must not look like
-	 * success; a reader that went away is not an error. */
-	if (fclose(stdout) != 0 && status == KPI_EXIT_OK && errno != EPIPE) {
-		fprintf(stderr, "%s: write error on standard output\n", prog);
-		status = KPI_EXIT_DATA;
-	}
-	return status;
+	 * success. */
+	return kpi_cli_close_stdout(stderr, prog, status);
 }

@@ -157,6 +157,47 @@ enum kpi_status kpi_cli_read_inputs(struct kpi_cli_reader *r,
 enum kpi_status kpi_cli_reader_finish(struct kpi_cli_reader *r, int success,
 				      struct kpi_error *err);
 
+/* ==== A tool's run ==== */
+
+/* Writes a tool's result once the inputs are read. */
+typedef enum kpi_status (*kpi_cli_write_fn)(void *ctx,
+					    struct kpi_csv_writer *w,
+					    struct kpi_error *err);
+
+/* The body of every tool after option parsing: read the inputs through
+ * `reader`, report skipped rows, open the output (-o or stdout), call
+ * `write`, commit.  Messages go to `msg` (stderr) prefixed with prog.
+ * Returns the exit status: KPI_EXIT_OK (also when the reader of stdout went
+ * away), or KPI_EXIT_DATA.  If before_write is non-NULL it runs after the
+ * read, before the output is opened (to check what was read). */
+int kpi_cli_run(FILE *msg, const char *prog, struct kpi_cli_reader *reader,
+		char *const *names, size_t nnames,
+		kpi_cli_write_fn before_write, kpi_cli_write_fn write,
+		void *ctx);
+
+/* Print "prog: message" and the "Try 'prog --help'" line to msg; returns
+ * KPI_EXIT_USAGE. */
+int kpi_cli_usage_error(FILE *msg, const char *prog, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Close stdout at the end of main and turn a late write error into exit
+ * status 1 (a reader that went away is not an error).  Returns status, or
+ * KPI_EXIT_DATA when closing failed. */
+int kpi_cli_close_stdout(FILE *msg, const char *prog, int status);
+
+/* Split a comma-separated list in place (the string is modified) and append
+ * its items to *items (realloc'd; the caller frees it).  KPI_EINVAL for an
+ * empty item. */
+enum kpi_status kpi_cli_split_list(char *list, const char ***items, size_t *n,
+				   struct kpi_error *err);
+
+/* A date given as an option value (--as-of, --from, ...): ISO 8601 or a
+ * period label, or else in the --date-format layout when there is one. */
+enum kpi_status kpi_cli_parse_date(const struct kpi_cli_common *c,
+				   const struct kpi_date_format *fmt,
+				   const char *text, long *day,
+				   struct kpi_error *err);
+
 /* Parse an integer option value in [min, max]. */
 enum kpi_status kpi_cli_parse_int(const char *s, long min, long max, long *out,
 				  struct kpi_error *err);
