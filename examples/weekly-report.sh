@@ -12,7 +12,7 @@ set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-out/weekly-report}
 deals=${2:-$here/testdata/crm/sales_pipeline.csv}
-[ -x "$here/build/kpi-agg" ] && PATH="$here/build:$PATH"
+[ -x "$here/build/kpi-conv" ] && PATH="$here/build:$PATH"
 export PATH
 mkdir -p "$out"
 
@@ -39,6 +39,17 @@ kpi-agg -g deal_stage -a count,distinct:account,missing:account \
 kpi-agg -g product -t close_date --every quarter --fiscal-start 2 \
 	--period-label -a count,sum:close_value \
 	-o "$out/quarterly-by-product.csv" "$deals"
+
+# Win rate and sales cycle per agent, with intervals and open deals censored.
+kpi-conv -g sales_agent --stage deal_stage --created engage_date \
+	--closed close_date --stages Prospecting,Engaging,Won --lost Lost \
+	--amount close_value -r winrate --within 30,90 \
+	-o "$out/winrate-by-agent.csv" "$deals"
+
+# Conversion by monthly cohort of deals engaged.
+kpi-conv --stage deal_stage --created engage_date --closed close_date \
+	--stages Prospecting,Engaging,Won --lost Lost -e month \
+	-o "$out/funnel-by-month.csv" "$deals"
 
 echo "weekly report written to $out:"
 for f in "$out"/*.csv; do

@@ -3,7 +3,8 @@
 #
 # Usage: contract.sh TOOL ARGS_FILE
 # ARGS_FILE holds the tool's arguments for a run that reads big.csv (made
-# here: 200,000 rows with columns id, day, amount) and writes many rows.
+# here: 200,000 rows with columns id, day, amount, stage (a, b or c)) and
+# writes many rows.
 # Prints TAP.
 set -u
 tool=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -23,9 +24,10 @@ kpi() {
 	$wrap "$tool" "$@"
 }
 
-awk 'BEGIN { print "id,day,amount"
+awk 'BEGIN { print "id,day,amount,stage"
+	     split("a b c", stage, " ")
 	     for (i = 0; i < 200000; i++)
-		     printf "c%d,2026-%02d-%02d,%d.%02d\n", i, i % 12 + 1, i % 28 + 1, i % 997, i % 100 }' >big.csv
+		     printf "c%d,2026-%02d-%02d,%d.%02d,%s\n", i, i % 12 + 1, i % 28 + 1, i % 997, i % 100, stage[i % 3 + 1] }' >big.csv
 
 n=0
 fails=0
@@ -78,7 +80,7 @@ check "a closed pipe is silent" [ ! -s err ]
 
 # -o replaces the file only on success.
 echo "last week's report" >report.csv
-printf 'id,day,amount\n1,2026-01-01,"unterminated\n' >broken.csv
+printf 'id,day,amount,stage\n1,2026-01-01,"unterminated\n' >broken.csv
 eval "kpi $args -o report.csv broken.csv" >out 2>err
 rc=$?
 check "a failed run exits 1" [ "$rc" = 1 ]
