@@ -628,20 +628,7 @@ slot_period(const struct kpi_agg *a, size_t slot)
 static int
 compare_groups(const struct kpi_agg *a, size_t x, size_t y)
 {
-	size_t i;
-
-	for (i = 0; i < a->opt->ngroup; i++) {
-		size_t lx, ly;
-		const char *px = kpi_group_part(a->table, x, i, &lx);
-		const char *py = kpi_group_part(a->table, y, i, &ly);
-		int c = memcmp(px, py, lx < ly ? lx : ly);
-
-		if (c)
-			return c;
-		if (lx != ly)
-			return lx < ly ? -1 : 1;
-	}
-	return 0;
+	return kpi_group_compare(a->table, x, y, a->opt->ngroup);
 }
 
 static int

@@ -76,26 +76,6 @@ funnel_view(const struct kpi_funnel *f, size_t deal, long as_of,
 	return any || v->lost;
 }
 
-/* Group slots in output order: by the group columns' bytes. */
-static int
-compare_keys(const struct kpi_group *g, size_t nparts, size_t x, size_t y)
-{
-	size_t i;
-
-	for (i = 0; i < nparts; i++) {
-		size_t lx, ly;
-		const char *px = kpi_group_part(g, x, i, &lx);
-		const char *py = kpi_group_part(g, y, i, &ly);
-		int c = memcmp(px, py, lx < ly ? lx : ly);
-
-		if (c)
-			return c;
-		if (lx != ly)
-			return lx < ly ? -1 : 1;
-	}
-	return 0;
-}
-
 struct rank_item {
 	const struct kpi_funnel *f;
 	size_t slot;
@@ -107,7 +87,7 @@ compare_rank_items(const void *pa, const void *pb)
 	const struct rank_item *a = pa, *b = pb;
 	size_t nparts = a->f->opt->ngroup ? a->f->opt->ngroup : 1;
 
-	return compare_keys(a->f->groups, nparts, a->slot, b->slot);
+	return kpi_group_compare(a->f->groups, a->slot, b->slot, nparts);
 }
 
 /* rank[slot] = position of the group in output order. */

@@ -117,6 +117,32 @@ add_deal(struct win_cell *c, const struct kpi_funnel_report_options *r,
 	return push_time(c, (double)(r->as_of - start), CENSORED, err);
 }
 
+/* Group columns, cohort, then cols[]. */
+static void
+write_columns(const struct kpi_funnel *f,
+	      const struct kpi_funnel_report_options *r,
+	      struct kpi_csv_writer *w, const char *const *cols, size_t n)
+{
+	size_t i;
+
+	funnel_write_group_header(f, w);
+	if (r->has_every)
+		kpi_csv_write_str(w, "cohort");
+	for (i = 0; i < n; i++)
+		kpi_csv_write_str(w, cols[i]);
+}
+
+static double
+cycle_mean(const struct win_cell *c)
+{
+	struct kpi_sum s = { 0, 0 };
+	size_t i;
+
+	for (i = 0; i < c->cycle.n; i++)
+		kpi_sum_add(&s, c->cycle.v[i]);
+	return c->cycle.n ? kpi_sum_value(&s) / (double)c->cycle.n : NAN;
+}
+
 static void
 write_header(const struct kpi_funnel *f, const struct kpi_funnel_report_options *r,
 	     struct kpi_csv_writer *w)
@@ -133,11 +159,7 @@ write_header(const struct kpi_funnel *f, const struct kpi_funnel_report_options 
 	char name[64];
 	size_t i;
 
-	funnel_write_group_header(f, w);
-	if (r->has_every)
-		kpi_csv_write_str(w, "cohort");
-	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
-		kpi_csv_write_str(w, cols[i]);
+	write_columns(f, r, w, cols, sizeof(cols) / sizeof(cols[0]));
 	for (i = 0; i < r->nwithin; i++) {
 		snprintf(name, sizeof(name), "p_won_%ldd", r->within[i]);
 		kpi_csv_write_str(w, name);
@@ -161,7 +183,7 @@ write_cell(const struct kpi_funnel *f, struct win_cell *c,
 {
 	struct kpi_km *km = NULL;
 	struct kpi_cif *cif = NULL;
-	double ratio, lo, hi, med = NAN, med_lo = NAN, med_hi = NAN, cycle_mean;
+	double ratio, lo, hi, med = NAN, med_lo = NAN, med_hi = NAN;
 	int *event = NULL;
 	size_t i;
 	int p = r->precision;
@@ -202,15 +224,7 @@ write_cell(const struct kpi_funnel *f, struct win_cell *c,
 	kpi_csv_write_double(w, kpi_moments_mean(&c->won_size), p);
 	kpi_csv_write_double(w, median_of(&c->won_sizes), p);
 	kpi_csv_write_long(w, (long long)c->cycle.n);
-	cycle_mean = NAN;
-	if (c->cycle.n) {
-		struct kpi_sum s = { 0, 0 };
-
-		for (i = 0; i < c->cycle.n; i++)
-			kpi_sum_add(&s, c->cycle.v[i]);
-		cycle_mean = kpi_sum_value(&s) / (double)c->cycle.n;
-	}
-	kpi_csv_write_double(w, cycle_mean, p);
+	kpi_csv_write_double(w, cycle_mean(c), p);
 	kpi_csv_write_double(w, median_of(&c->cycle), p);
 	kpi_csv_write_double(w, med, p);
 	kpi_csv_write_double(w, med_lo, p);
@@ -239,13 +253,8 @@ write_velocity_header(const struct kpi_funnel *f,
 		"open_qualified", "win_rate", "won_mean", "cycle_mean",
 		"velocity",
 	};
-	size_t i;
 
-	funnel_write_group_header(f, w);
-	if (r->has_every)
-		kpi_csv_write_str(w, "cohort");
-	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
-		kpi_csv_write_str(w, cols[i]);
+	write_columns(f, r, w, cols, sizeof(cols) / sizeof(cols[0]));
 	kpi_csv_end_row(w);
 }
 
@@ -259,14 +268,7 @@ write_velocity_cell(const struct kpi_funnel *f, struct win_cell *c,
 	unsigned long closed = c->won + c->lost;
 	double rate = closed && closed >= r->min_n
 		      ? (double)c->won / (double)closed : NAN;
-	double size = kpi_moments_mean(&c->won_size), cycle = NAN;
-	struct kpi_sum s = { 0, 0 };
-	size_t i;
-
-	for (i = 0; i < c->cycle.n; i++)
-		kpi_sum_add(&s, c->cycle.v[i]);
-	if (c->cycle.n)
-		cycle = kpi_sum_value(&s) / (double)c->cycle.n;
+	double size = kpi_moments_mean(&c->won_size), cycle = cycle_mean(c);
 	funnel_write_group(f, w, (size_t)c->group);
 	if (r->has_every)
 		funnel_write_cohort(w, r, c->cohort);
