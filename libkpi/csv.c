@@ -25,6 +25,9 @@
 
 static const char utf8_bom[3] = { '\xEF', '\xBB', '\xBF' };
 
+/* kpi_csv_set_fast_path(): off only in tests that compare the two paths. */
+static int fast_path_off;
+
 struct reader {
 	struct csv_parser p;
 	FILE *in_file;
@@ -44,6 +47,9 @@ struct reader {
 	 * CR costs one search per buffer. */
 	char *buf;
 	size_t cap, len, pos, scan, lf, cr;
+	size_t quote;		/* next '"' at or after pos, or len: cached
+				 * the same way */
+	int fast;		/* split quote-free lines without libcsv */
 	int eof;
 	int bom_done;
 	int have_nul;		/* nul_at is the first NUL at or after pos */
@@ -59,10 +65,11 @@ struct reader {
 	unsigned long field_line; /* where the record's next field starts */
 	int got_record;
 
-	/* Fields of the record: copies, NUL-terminated, back to back in fbuf,
-	 * and fields[i] points at field i.  feed_segment() makes fbuf big
-	 * enough for the whole record before libcsv runs, so the field
-	 * callback never reallocates it. */
+	/* Fields of the record: copies, NUL-terminated, in fbuf, and
+	 * fields[i] points at field i.  From libcsv they lie back to back,
+	 * and parse_segment() makes fbuf big enough for the whole record
+	 * before libcsv runs, so the field callback never reallocates it.
+	 * The fast path copies the line whole and trims fields in place. */
 	char *fbuf;
 	size_t fcap, flen;
 	const char **fields;
@@ -200,7 +207,7 @@ field_cb(void *field, size_t len, void *data)
 	 * where a call to memcpy() costs more than the copy.  It may read
 	 * past the field only inside libcsv's own buffer, which
 	 * geometric_realloc() made at least GROW_MIN bytes, and may write
-	 * past it only into the slack feed_segment() reserved. */
+	 * past it only into the slack parse_segment() reserved. */
 	if (len < SHORT_FIELD && field == r->p.entry_buf)
 		memcpy(dst, field, SHORT_FIELD);
 	else
@@ -211,16 +218,28 @@ static enum kpi_status
 dispatch(struct reader *r, const struct kpi_csv_record *rec)
 {
 	enum kpi_status st;
+	size_t bytes, i, len;
+	char *p;
 
 	if (!r->have_header) {
 		r->have_header = 1;
 		r->width = rec->nfields;
-		/* Kept to name the column of a later quoting error. */
-		r->hnames = malloc(r->flen);
+		/* Kept to name the column of a later quoting error.  The
+		 * fields need not lie back to back in fbuf (the fast path
+		 * trims them in place), so they are gathered one by one. */
+		bytes = 0;
+		for (i = 0; i < rec->nfields; i++)
+			bytes += strlen(rec->fields[i]) + 1;
+		r->hnames = malloc(bytes);
 		if (!r->hnames)
 			return kpi_error_set(r->err, KPI_ENOMEM, rec->line,
 					     "out of memory");
-		memcpy(r->hnames, r->fbuf, r->flen);
+		p = r->hnames;
+		for (i = 0; i < rec->nfields; i++) {
+			len = strlen(rec->fields[i]) + 1;
+			memcpy(p, rec->fields[i], len);
+			p += len;
+		}
 		if (!r->on_header)
 			return KPI_OK;
 		return r->on_header(rec, r->ctx, r->err);
@@ -241,20 +260,15 @@ dispatch(struct reader *r, const struct kpi_csv_record *rec)
 	return r->on_record ? r->on_record(rec, r->ctx, r->err) : KPI_OK;
 }
 
-/* libcsv's record callback (term is -1 from csv_fini). */
+/* Hand the record in fields[0, nf) to the caller.  It starts at rec_start
+ * and its last segment ends at `end`, with the record's terminator: LF, CRLF
+ * or CR, or none at the end of input. */
 static void
-record_cb(int term, void *data)
+deliver(struct reader *r, size_t end)
 {
-	struct reader *r = data;
 	struct kpi_csv_record rec;
-	size_t end = r->seg_end;
 	enum kpi_status st;
 
-	(void)term;
-	if (r->st != KPI_OK)
-		return;
-	r->got_record = 1;
-	/* The segment ends with the record's terminator: LF, CRLF or CR. */
 	if (end > r->rec_start && r->buf[end - 1] == '\n')
 		end--;
 	if (end > r->rec_start && r->buf[end - 1] == '\r')
@@ -274,6 +288,19 @@ record_cb(int term, void *data)
 	if (st != KPI_ESTOP && r->err && r->err->status == KPI_OK)
 		kpi_error_set(r->err, st, rec.line, "%s", kpi_strerror(st));
 	r->st = st;
+}
+
+/* libcsv's record callback (term is -1 from csv_fini). */
+static void
+record_cb(int term, void *data)
+{
+	struct reader *r = data;
+
+	(void)term;
+	if (r->st != KPI_OK)
+		return;
+	r->got_record = 1;
+	deliver(r, r->seg_end);
 }
 
 /* True when libcsv, between records, skips the bytes as a blank line:
@@ -378,26 +405,146 @@ quoting_error(struct reader *r, const char *seg, size_t done)
 	reader_fail(r, st);
 }
 
+/* True when [pos, end) holds a quote.  Like lf and cr, the next quote is
+ * searched for once per occurrence, so a file without quotes costs one
+ * search per buffer. */
+static int
+has_quote(struct reader *r, size_t end)
+{
+	const char *hit;
+
+	if (r->quote < r->pos)
+		r->quote = r->pos;
+	if (r->quote < r->len && r->buf[r->quote] != '"') {
+		hit = memchr(r->buf + r->quote, '"', r->len - r->quote);
+		r->quote = hit ? (size_t)(hit - r->buf) : r->len;
+	}
+	return r->quote < end;
+}
+
+static int
+is_blank_char(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* A field of the fast path, [a, q): trim it, terminate it, return its
+ * start.  Most fields start and end with a byte above ' ', which settles
+ * the test in one comparison. */
+static inline char *
+fast_field(char *a, char *q)
+{
+	while (a < q && (unsigned char)*a <= ' ' && is_blank_char(*a))
+		a++;
+	while (q > a && (unsigned char)q[-1] <= ' ' && is_blank_char(q[-1]))
+		q--;
+	*q = '\0';
+	return a;
+}
+
+/* The fast path finds delimiters a word at a time on little-endian
+ * machines and with memchr() elsewhere; -DSCAN_WORDS=0 tests the latter. */
+#ifndef SCAN_WORDS
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SCAN_WORDS 1
+#else
+#define SCAN_WORDS 0
+#endif
+#endif
+#define SCAN_WORD sizeof(uint64_t)
+
+/*
+ * The fast path: a segment with no quote, taken while libcsv is between
+ * records, split here as libcsv would split it.  Such a line is one record
+ * of unquoted fields: split at every delimiter, each field trimmed of the
+ * blanks libcsv's default space test knows (' ' and '\t'; a blank that is
+ * the delimiter splits instead, so it never reaches a field), and no record
+ * at all when the line holds only blanks.  CSV_STRICT only judges quotes,
+ * so it cannot reject such a line.  libcsv stays idle and sees none of it.
+ */
 static void
-feed_segment(struct reader *r, size_t end)
+fast_segment(struct reader *r, size_t end)
+{
+	const char *seg = r->buf + r->pos;
+	size_t len = end - r->pos;
+	const char d = (char)r->delim;
+	size_t nf = 0;
+	char *f, *a, *q, *stop;
+#if SCAN_WORDS
+	const uint64_t ones = 0x0101010101010101u;
+	const uint64_t low7 = 0x7F7F7F7F7F7F7F7Fu;
+	const uint64_t dd = ones * (unsigned char)d;
+	uint64_t x, m;
+	size_t i;
+#endif
+
+	/* A segment holds CR or LF only as its terminator. */
+	if (len > 0 && seg[len - 1] == '\n')
+		len--;
+	if (len > 0 && seg[len - 1] == '\r')
+		len--;
+	/* The fields are the line's bytes less the blanks trimmed, with a NUL
+	 * in place of each delimiter and one at the end; a word of NULs
+	 * after the line lets the scan read whole words. */
+	if (len + 1 + SCAN_WORD > r->fcap && grow_fbuf(r, len + 1 + SCAN_WORD))
+		return;
+	f = r->fbuf;
+	memcpy(f, seg, len);
+	stop = f + len;
+	memset(stop, 0, 1 + SCAN_WORD);
+	a = f;
+#if SCAN_WORDS
+	/* A word at a time: x has a zero byte where the line has d, and m
+	 * gets exactly those bytes' high bits (no false hits from a borrow,
+	 * unlike the shorter (x - ones) & ~x test).  d is never NUL, so the
+	 * padding matches nothing.  A word ends at most SCAN_WORD fields,
+	 * and the last field needs a slot too. */
+	for (i = 0; i < len; i += SCAN_WORD) {
+		memcpy(&x, f + i, SCAN_WORD);
+		x ^= dd;
+		m = ~(((x & low7) + low7) | x | low7);
+		if (!m)
+			continue;
+		while (r->nfcap - nf <= SCAN_WORD) {
+			if (grow_fields(r))
+				return;
+		}
+		do {
+			q = f + i + (size_t)__builtin_ctzll(m) / 8;
+			m &= m - 1;
+			r->fields[nf++] = fast_field(a, q);
+			a = q + 1;
+		} while (m);
+	}
+#else
+	for (;;) {
+		q = memchr(a, d, (size_t)(stop - a));
+		if (!q)
+			break;
+		if (nf + 1 == r->nfcap && grow_fields(r))
+			return;
+		r->fields[nf++] = fast_field(a, q);
+		a = q + 1;
+	}
+#endif
+	r->fields[nf++] = fast_field(a, stop);
+	/* One field (no delimiter) that trimmed to nothing: a blank line,
+	 * which libcsv skips. */
+	if (nf == 1 && r->fields[0][0] == '\0')
+		return;
+	r->nf = nf;
+	deliver(r, end);
+}
+
+/* The slow path: a segment for libcsv. */
+static void
+parse_segment(struct reader *r, size_t end, int was_idle)
 {
 	const char *seg = r->buf + r->pos;
 	size_t n = end - r->pos;
 	size_t done, need;
 	int code;
-	int was_idle = !r->in_rec;
 
-	/* Fields are C strings: a NUL would silently cut one short. */
-	if (r->have_nul && r->nul_at < end) {
-		reader_fail(r, kpi_error_set(r->err, KPI_EPARSE, r->line,
-					     "NUL byte in input"));
-		return;
-	}
-	if (was_idle) {
-		r->rec_start = r->pos;
-		r->rec_line = r->line;
-		r->field_line = r->line;
-	}
 	/* The record's fields with their NULs take at most its bytes so far
 	 * plus one: a field holds at most its own input bytes, and each ends
 	 * at a delimiter or line end byte of its own, the last one perhaps
@@ -424,7 +571,32 @@ feed_segment(struct reader *r, size_t end)
 		r->in_rec = 0;
 	else if (was_idle)
 		r->in_rec = !is_blank(seg, n, r->delim);
-	if (seg[n - 1] == '\n')
+}
+
+/* Parse the segment [pos, end): one physical line with its terminator.
+ * in_rec says whether libcsv is inside a record (a quoted field that spans
+ * lines); only when it is not can a quote-free line skip libcsv. */
+static void
+feed_segment(struct reader *r, size_t end)
+{
+	int was_idle = !r->in_rec;
+
+	/* Fields are C strings: a NUL would silently cut one short. */
+	if (r->have_nul && r->nul_at < end) {
+		reader_fail(r, kpi_error_set(r->err, KPI_EPARSE, r->line,
+					     "NUL byte in input"));
+		return;
+	}
+	if (was_idle) {
+		r->rec_start = r->pos;
+		r->rec_line = r->line;
+		r->field_line = r->line;
+	}
+	if (was_idle && r->fast && !has_quote(r, end))
+		fast_segment(r, end);
+	else
+		parse_segment(r, end, was_idle);
+	if (r->buf[end - 1] == '\n')
 		r->line++;
 	r->pos = end;
 	r->scan = end;
@@ -447,6 +619,7 @@ fill(struct reader *r)
 		r->scan -= keep;
 		r->lf = r->lf > keep ? r->lf - keep : 0;
 		r->cr = r->cr > keep ? r->cr - keep : 0;
+		r->quote = r->quote > keep ? r->quote - keep : 0;
 		r->rec_start = r->in_rec ? r->rec_start - keep : 0;
 		if (r->have_nul)
 			r->nul_at -= keep;
@@ -517,6 +690,7 @@ kpi_csv_read(FILE *in, const struct kpi_csv_options *opt,
 	r.ctx = ctx;
 	r.err = err;
 	r.delim = delim;
+	r.fast = !fast_path_off;
 	r.line = 1;
 	r.cap = READ_SIZE;
 	r.fcap = FIELDBUF_INIT;
@@ -574,6 +748,12 @@ out:
 	free(r.fields);
 	free(r.hnames);
 	return r.st;
+}
+
+void
+kpi_csv_set_fast_path(int on)
+{
+	fast_path_off = !on;
 }
 
 /* ==== Header map ==== */

@@ -6,6 +6,8 @@
  * '|' in the expectations, and writer output is spelled out byte by byte.
  */
 
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -861,6 +863,484 @@ test_csv_read_finds_a_nul_beyond_the_first_buffer(void **state)
 	free(in);
 }
 
+/* ==== Reader: the fast path agrees with libcsv ==== */
+
+/*
+ * kpi_csv_read() splits a quote-free line itself and gives the rest to
+ * libcsv.  These tests read the same bytes with the fast path on and off
+ * and require the same callbacks, in the same order, with the same fields,
+ * lines and raw bytes, and the same result and error: libcsv is the
+ * reference.
+ */
+
+/* A growable byte string, kept NUL-terminated. */
+struct bytes {
+	char *p;
+	size_t len, cap;
+};
+
+static void
+bytes_put(struct bytes *b, const void *s, size_t n)
+{
+	size_t cap = b->cap ? b->cap : 256;
+	char *p;
+
+	while (cap - b->len <= n)
+		cap *= 2;
+	if (cap != b->cap) {
+		p = realloc(b->p, cap);
+		assert_non_null(p);
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void
+bytes_putc(struct bytes *b, char c)
+{
+	bytes_put(b, &c, 1);
+}
+
+__attribute__((format(printf, 2, 3)))
+static void
+bytes_printf(struct bytes *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	assert_true(n >= 0 && (size_t)n < sizeof(tmp));
+	bytes_put(b, tmp, (size_t)n);
+}
+
+/* splitmix64 (Steele, Lea & Flood 2014): a fixed seed gives the same
+ * inputs on every platform. */
+struct rng {
+	uint64_t s;
+};
+
+static uint64_t
+rng_next(struct rng *g)
+{
+	uint64_t z;
+
+	g->s += 0x9E3779B97F4A7C15u;
+	z = g->s;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+	return z ^ (z >> 31);
+}
+
+/* Uniform enough in [0, n) for n far below 2^64. */
+static size_t
+rng_below(struct rng *g, size_t n)
+{
+	return (size_t)(rng_next(g) % n);
+}
+
+/* Everything the callbacks saw, as text, then the read's result. */
+struct trace {
+	struct bytes log;
+	size_t calls;
+	size_t stop_at;			/* 1-based call that stops; 0 never */
+	enum kpi_status stop_status;
+	int stop_says_why;		/* fill in err when stopping */
+	enum kpi_status bad_status;	/* what on_bad_width returns */
+	enum kpi_status st;		/* the read's result */
+	struct kpi_error err;		/* and its error */
+};
+
+static void
+trace_record(struct trace *t, char kind, const struct kpi_csv_record *rec)
+{
+	size_t i, len;
+
+	bytes_printf(&t->log, "%c nfields=%zu line=%lu\n", kind, rec->nfields,
+		     rec->line);
+	for (i = 0; i < rec->nfields; i++) {
+		len = strlen(rec->fields[i]);
+		bytes_printf(&t->log, " field %zu:", len);
+		bytes_put(&t->log, rec->fields[i], len);
+		bytes_putc(&t->log, '\n');
+	}
+	bytes_printf(&t->log, " raw %zu:", rec->raw_len);
+	bytes_put(&t->log, rec->raw, rec->raw_len);
+	bytes_putc(&t->log, '\n');
+}
+
+static enum kpi_status
+trace_stop(struct trace *t, unsigned long line, struct kpi_error *err)
+{
+	t->calls++;
+	if (t->calls != t->stop_at)
+		return KPI_OK;
+	if (t->stop_says_why)
+		kpi_error_set(err, t->stop_status, line, "stopped at call %zu",
+			      t->calls);
+	return t->stop_status;
+}
+
+static enum kpi_status
+trace_header(const struct kpi_csv_record *rec, void *ctx,
+	     struct kpi_error *err)
+{
+	trace_record(ctx, 'H', rec);
+	return trace_stop(ctx, rec->line, err);
+}
+
+static enum kpi_status
+trace_row(const struct kpi_csv_record *rec, void *ctx, struct kpi_error *err)
+{
+	trace_record(ctx, 'R', rec);
+	return trace_stop(ctx, rec->line, err);
+}
+
+static enum kpi_status
+trace_bad(const struct kpi_csv_record *rec, void *ctx, struct kpi_error *err)
+{
+	struct trace *t = ctx;
+
+	trace_record(t, 'B', rec);
+	bytes_printf(&t->log, " err %d line=%lu msg=%s\n", (int)err->status,
+		     err->line, err->msg);
+	if (t->bad_status != KPI_OK)
+		return t->bad_status;
+	return trace_stop(t, rec->line, err);
+}
+
+/* Read f from its start into t->log, with the fast path on or off. */
+static void
+trace_read(FILE *f, const struct kpi_csv_options *opt, int fast,
+	   struct trace *t)
+{
+	struct kpi_error *err = &t->err;
+
+	t->log.len = 0;
+	t->calls = 0;
+	rewind(f);
+	kpi_csv_set_fast_path(fast);
+	t->st = kpi_csv_read(f, opt, trace_header, trace_row, t, err);
+	kpi_csv_set_fast_path(1);
+	bytes_printf(&t->log, "end st=%d err=%d line=%lu column=%s msg=%s\n",
+		     (int)t->st, (int)err->status, err->line, err->column,
+		     err->msg);
+}
+
+/* Some bytes of s from `at`, with the unprintable ones escaped, for a
+ * failure message. */
+static const char *
+escaped(const char *s, size_t len, size_t at)
+{
+	static char out[2][400];
+	static int which;
+	char *o = out[which ^= 1];
+	size_t i, k = 0;
+	unsigned char c;
+
+	for (i = at; i < len && k + 5 < sizeof(out[0]); i++) {
+		c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7F && c != '\\')
+			o[k++] = (char)c;
+		else
+			k += (size_t)snprintf(o + k, sizeof(out[0]) - k,
+					      "\\x%02X", c);
+	}
+	o[k] = '\0';
+	return o;
+}
+
+/* Read the bytes with and without the fast path; fail unless both traces
+ * are the same. */
+static void
+check_same(const char *what, size_t id, const char *in, size_t len,
+	   const struct kpi_csv_options *opt, struct trace *fast,
+	   struct trace *slow)
+{
+	/* fmemopen() is much cheaper than a temporary file, and glibc's
+	 * reads NULs like any byte; it wants a buffer it may write to, and
+	 * not an empty one. */
+	char *copy = malloc(len + 1);
+	FILE *f;
+	size_t i, n;
+
+	assert_non_null(copy);
+	if (len)
+		memcpy(copy, in, len);
+	f = len ? fmemopen(copy, len, "r") : stream_of("", 0);
+	assert_non_null(f);
+
+	trace_read(f, opt, 1, fast);
+	trace_read(f, opt, 0, slow);
+	fclose(f);
+	free(copy);
+	n = fast->log.len < slow->log.len ? fast->log.len : slow->log.len;
+	for (i = 0; i < n && fast->log.p[i] == slow->log.p[i]; i++)
+		;
+	if (i < n || fast->log.len != slow->log.len) {
+		/* Back up to the start of the differing line. */
+		while (i > 0 && fast->log.p[i - 1] != '\n')
+			i--;
+		fail_msg("%s %zu (delimiter 0x%02X): the traces differ\n"
+			 "input: %s\nfast:   %s\nlibcsv: %s", what, id,
+			 (unsigned char)(opt ? opt->delimiter : 0),
+			 escaped(in, len, 0), escaped(fast->log.p,
+			 fast->log.len, i), escaped(slow->log.p,
+			 slow->log.len, i));
+	}
+}
+
+static const char diff_delims[] = { 0, ',', ';', '\t', '|', ' ' };
+
+static void
+test_csv_read_fast_path_matches_libcsv_on_edge_cases(void **state)
+{
+	/* Blanks around and between fields, blank lines of every kind,
+	 * every line end, a last line without one, BOMs, quotes next to
+	 * quote-free lines, NULs, and delimiters that are blanks. */
+	static const char *const cases[] = {
+		"", "\n", " \n", "\t\r\n", " \t \r", "a", "a\n", " a ",
+		"a,b\n c , d \r\n", "a;b\n1;2\n", "a\tb\n1\t2\n\t\n",
+		"a b\n1  2\n \n", "a|b\n|\n||\n", "a,b\n,\n", "x\n\n\n\ny",
+		"a,b\r\n1,2\r3,4\n5,6", "a\r\r\n\rb\r", "\357\273\277a,b\n1,2",
+		"\xEF\xBB\xBF", "\xEF\xBB", "\xEF\xBB\xBF \n\xEF\xBB\xBF\n",
+		"a,b\n\"x\ny\",2\n3,4\n", "a\n\"\"\n \"q\" \n",
+		"a,b\n1,2\n3,x\"y\n",
+		"a,b\n\"open\n1,2\n", "a,b\n\"x\"z,1\n", "a,\tb\t\n\t1,2 \n",
+		"a,b,c\n1,2\n3,4,5\n6,7,8,9\n", "h\n  \t  \n\t\t\n\r\n",
+		"a , b\n\"1\" , 2 \n 3 , \"4\"\n", "a\n\"x\r\ny\"\r\nz\r\n",
+		"a,b\n1,\"2\n\n3\",4\n5,6\n",
+	};
+	static const char nul_case[] = "a,b\n1,2\n3,\0\n";
+	struct trace fast = { 0 }, slow = { 0 };
+	struct kpi_csv_options opt = { 0 };
+	size_t i, k;
+
+	for (k = 0; k < sizeof(diff_delims); k++) {
+		opt.delimiter = diff_delims[k];
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			opt.on_bad_width = NULL;
+			check_same("edge case", i, cases[i], strlen(cases[i]),
+				   &opt, &fast, &slow);
+			opt.on_bad_width = trace_bad;
+			check_same("edge case", i, cases[i], strlen(cases[i]),
+				   &opt, &fast, &slow);
+		}
+		check_same("edge case", i, nul_case, sizeof(nul_case) - 1,
+			   &opt, &fast, &slow);
+	}
+	free(fast.log.p);
+	free(slow.log.p);
+}
+
+/* How an input is drawn: the odds of each kind of trouble. */
+struct gen {
+	struct rng g;
+	char delim;
+	size_t width;
+	int malformed;		/* bad quoting allowed */
+	int nul;		/* NUL bytes allowed */
+	int long_fields;	/* fields longer than the 64 KiB read */
+};
+
+static void
+gen_text(struct gen *G, struct bytes *b, size_t n, const char *alpha)
+{
+	size_t k = strlen(alpha);
+
+	while (n--)
+		bytes_putc(b, alpha[rng_below(&G->g, k)]);
+}
+
+static void
+gen_blanks(struct gen *G, struct bytes *b)
+{
+	if (rng_below(&G->g, 4) == 0)
+		gen_text(G, b, 1 + rng_below(&G->g, 3), " \t");
+}
+
+/* Field content: mostly short, sometimes longer than a read buffer. */
+static size_t
+gen_len(struct gen *G)
+{
+	if (G->long_fields && rng_below(&G->g, 4) == 0)
+		return 60000 + rng_below(&G->g, 80000);
+	return rng_below(&G->g, rng_below(&G->g, 4) ? 6 : 30);
+}
+
+static void
+gen_field(struct gen *G, struct bytes *b)
+{
+	size_t roll = rng_below(&G->g, 100);
+	size_t n = gen_len(G), i;
+	char c;
+
+	gen_blanks(G, b);
+	if (G->nul && rng_below(&G->g, 40) == 0) {
+		gen_text(G, b, n, "ab ");
+		bytes_putc(b, '\0');
+	} else if (G->malformed && roll < 4) {
+		/* A quote inside an unquoted field, text after a closing
+		 * quote, or a quote never closed. */
+		if (roll < 2)
+			gen_text(G, b, 1 + n, "ab");
+		bytes_putc(b, '"');
+		gen_text(G, b, n, "ab \n");
+		if (roll == 2)
+			bytes_put(b, "\"x", 2);
+	} else if (roll < 65) {
+		gen_text(G, b, n, "aabb \t,;|");
+	} else {
+		bytes_putc(b, '"');
+		for (i = 0; i < n; i++) {
+			c = "aab \t,;|\r\n\""[rng_below(&G->g, 11)];
+			bytes_putc(b, c);
+			if (c == '"')
+				bytes_putc(b, c);
+		}
+		bytes_putc(b, '"');
+	}
+	gen_blanks(G, b);
+}
+
+static void
+gen_line_end(struct gen *G, struct bytes *b)
+{
+	size_t roll = rng_below(&G->g, 20);
+
+	if (roll < 12)
+		bytes_putc(b, '\n');
+	else if (roll < 17)
+		bytes_put(b, "\r\n", 2);
+	else
+		bytes_putc(b, '\r');
+}
+
+/* One random input, mostly well-formed CSV of G->width columns with some
+ * ragged rows, blank lines, stray bytes and, when allowed, bad quoting,
+ * NULs and long fields. */
+static void
+gen_input(struct gen *G, struct bytes *b, size_t lines)
+{
+	size_t i, k, w, roll;
+
+	b->len = 0;
+	roll = rng_below(&G->g, 16);
+	if (roll == 0)
+		bytes_put(b, "\xEF\xBB\xBF", 3);
+	else if (roll == 1)
+		bytes_put(b, "\xEF\xBB", 2);
+	if (rng_below(&G->g, 20) == 0) {
+		/* Byte soup. */
+		gen_text(G, b, rng_below(&G->g, 60), G->malformed ?
+			 "aabb  \t\t,,;;||\"\r\n" : "aabb  \t\t,,;;||\r\n");
+		return;
+	}
+	for (i = 0; i < lines; i++) {
+		roll = rng_below(&G->g, 20);
+		if (roll < 2) {
+			/* Blank, or blanks only (unless one is the
+			 * delimiter). */
+			gen_text(G, b, rng_below(&G->g, 4), " \t");
+		} else if (roll < 3) {
+			/* Stray bytes. */
+			gen_text(G, b, rng_below(&G->g, 12), G->malformed ?
+				 "aabb  \t\t,,;;||\"" : "aabb  \t\t,,;;||");
+		} else {
+			w = G->width;
+			if (rng_below(&G->g, 16) == 0)
+				w = 1 + rng_below(&G->g, G->width + 2);
+			for (k = 0; k < w; k++) {
+				if (k)
+					bytes_putc(b, G->delim ? G->delim :
+						   ',');
+				gen_field(G, b);
+			}
+		}
+		/* The last line may lack its line end. */
+		if (i + 1 < lines || rng_below(&G->g, 2))
+			gen_line_end(G, b);
+	}
+}
+
+static void
+test_csv_read_fast_path_matches_libcsv_on_random_input(void **state)
+{
+	/* 20000 inputs of up to 12 lines, 200 of 1000 to 3000 lines (so that
+	 * lines of both kinds straddle the 64 KiB reads), and 60 of 3 lines
+	 * with fields longer than a read; six delimiters (the default, ',',
+	 * ';', '\t', '|', ' '); random on_bad_width and early stops.  The
+	 * counts at the end make sure that many reads get to the end of
+	 * their input, not only to their first error. */
+	const size_t n_small = 20000, n_many = 200, n_long = 60;
+	struct trace fast = { 0 }, slow = { 0 };
+	struct kpi_csv_options opt;
+	struct bytes in = { 0 };
+	struct gen G;
+	size_t id, lines, n_ok = 0, n_rows = 0, n_nul = 0;
+	const char *p;
+
+	for (id = 0; id < n_small + n_many + n_long; id++) {
+		memset(&G, 0, sizeof(G));
+		G.g.s = 20261127u * (id + 1);
+		G.delim = diff_delims[rng_below(&G.g, sizeof(diff_delims))];
+		G.width = 1 + rng_below(&G.g, 5);
+		G.malformed = rng_below(&G.g, 3) == 0;
+		G.nul = rng_below(&G.g, 10) == 0;
+		lines = rng_below(&G.g, 13);
+		if (id >= n_small) {
+			lines = id < n_small + n_many ?
+				1000 + rng_below(&G.g, 2000) : 3;
+			G.long_fields = id >= n_small + n_many;
+			G.malformed = G.nul = 0;
+		}
+		gen_input(&G, &in, lines);
+
+		opt.delimiter = G.delim;
+		opt.on_bad_width = rng_below(&G.g, 2) ? trace_bad : NULL;
+		fast.bad_status = slow.bad_status =
+			rng_below(&G.g, 8) == 0 ? KPI_ESTOP : KPI_OK;
+		fast.stop_at = slow.stop_at = 0;
+		if (rng_below(&G.g, 6) == 0) {
+			fast.stop_at = slow.stop_at = 1 + rng_below(&G.g, 6);
+			fast.stop_status = slow.stop_status =
+				rng_below(&G.g, 2) ? KPI_ESTOP : KPI_ENUMERIC;
+			fast.stop_says_why = slow.stop_says_why =
+				(int)rng_below(&G.g, 2);
+		}
+		if (id >= n_small) {
+			/* Read the long inputs to their end. */
+			opt.on_bad_width = trace_bad;
+			fast.bad_status = slow.bad_status = KPI_OK;
+			fast.stop_at = slow.stop_at = 0;
+		}
+		check_same("random input", id, in.p, in.len, &opt, &fast,
+			   &slow);
+		if (fast.st == KPI_OK)
+			n_ok++;
+		if (strcmp(fast.err.msg, "NUL byte in input") == 0)
+			n_nul++;
+		for (p = fast.log.p; p < fast.log.p + fast.log.len; p++) {
+			if ((*p == 'R' || *p == 'B') &&
+			    (p == fast.log.p || p[-1] == '\n'))
+				n_rows++;
+		}
+	}
+	/* About 7200 reads end KPI_OK, 376000 records reach a callback and
+	 * 1200 reads stop at a NUL. */
+	assert_true(n_ok > (n_small + n_many + n_long) / 4);
+	assert_true(n_rows > 300000);
+	assert_true(n_nul > 100);
+	free(in.p);
+	free(fast.log.p);
+	free(slow.log.p);
+}
+
 /* ==== Header map ==== */
 
 static struct kpi_csv_header *
@@ -1221,6 +1701,8 @@ main(void)
 		cmocka_unit_test(test_csv_read_splits_crlf_across_read_boundaries),
 		cmocka_unit_test(test_csv_read_handles_many_cr_only_lines),
 		cmocka_unit_test(test_csv_read_finds_a_nul_beyond_the_first_buffer),
+		cmocka_unit_test(test_csv_read_fast_path_matches_libcsv_on_edge_cases),
+		cmocka_unit_test(test_csv_read_fast_path_matches_libcsv_on_random_input),
 		cmocka_unit_test(test_csv_header_find_by_name_and_number),
 		cmocka_unit_test(test_csv_header_find_unknown_lists_the_columns),
 		cmocka_unit_test(test_csv_header_find_unknown_shortens_a_long_list),
