@@ -102,6 +102,12 @@ enum kpi_status kpi_forecast(const double *y, size_t n,
 			     struct kpi_fc_result *out, struct kpi_error *err);
 
 /* ==== Model families (one file each), called by kpi_forecast() ==== */
+/* kpi_forecast() has validated y, n, m, horizon and levels before it calls a
+ * family, hands it a zeroed *out, and on an error status frees whatever the
+ * family left in *out with kpi_fc_result_free() (so a family may return
+ * early without cleaning up, as long as it does not free arrays itself
+ * without clearing their pointers).  On success it checks that every point
+ * forecast is finite. */
 
 /* Allocate out->mean, lo, hi (for h and nlevels) and fitted (n), set h, n,
  * levels and NaN criteria.  For model implementations. */
@@ -129,5 +135,33 @@ enum kpi_status kpi_fc_arima(const double *y, size_t n,
 enum kpi_status kpi_fc_auto(const double *y, size_t n,
 			    const struct kpi_fc_spec *spec,
 			    struct kpi_fc_result *out, struct kpi_error *err);
+
+/* ==== Helpers (forecast.c) ==== */
+
+/* A spec with defaults: method auto, m = 1, horizon 1, levels 80 and 95,
+ * ets_spec NULL, seed 42, nsim 0. */
+void kpi_fc_spec_init(struct kpi_fc_spec *spec);
+
+/* Check an ETS specification: three letters error (A, M, Z), trend (N, A,
+ * Ad, Z), season (N, A, M, Z), as "ANN", "MAdM", "ZZZ".  KPI_EINVAL with a
+ * message otherwise. */
+enum kpi_status kpi_fc_ets_spec_check(const char *s, struct kpi_error *err);
+
+/* Symmetric intervals around r->mean: for every level l and step i,
+ * lo/hi = mean[i] -/+ q * se[i], q the (1 + level) / 2 quantile of the
+ * standard normal (df <= 0) or of Student's t with df degrees of freedom.
+ * A NaN or infinite se[i] gives NaN bounds for that step. */
+void kpi_fc_intervals_symmetric(struct kpi_fc_result *r, const double *se,
+				double df);
+
+/* Deep copy of src into *dst (which is overwritten, not freed). */
+enum kpi_status kpi_fc_result_copy(struct kpi_fc_result *dst,
+				   const struct kpi_fc_result *src,
+				   struct kpi_error *err);
+
+/* Append "name" = value to r's parameters; ignored when all
+ * KPI_FC_MAX_PARAMS slots are taken.  The name is cut to 15 bytes. */
+void kpi_fc_result_param(struct kpi_fc_result *r, const char *name,
+			 double value);
 
 #endif

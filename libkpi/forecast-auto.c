@@ -1,0 +1,159 @@
+/* forecast-auto.c - the default method: a combination of the automatic
+ * model families, with a fallback that never fails for n >= 1.
+ *
+ * The rule, in one place so that it can be tuned against M3:
+ *  1. Fit every member of `members` (automatic ETS, Theta, automatic
+ *     ARIMA) to the series.  A member that returns an error (too short,
+ *     refused, not built) is left out.
+ *  2. Point forecasts: the `point` combination (mean or median) of the
+ *     members that fitted, step by step.  The equal-weight mean of ETS,
+ *     Theta and ARIMA is the "comb" benchmark of Hyndman's M3/M4 work.
+ *  3. Interval bounds: the `bounds` combination of the members' bounds,
+ *     level by level and step by step (members without bounds are left
+ *     out).  Averaging the quantiles of the members' forecast
+ *     distributions is Vincentization (Ratcliff 1979; Lichtendahl, Grushka-
+ *     Cockayne & Winkler 2013), common practice for combined intervals.
+ *  4. Fitted values: the same combination of the members' fitted values.
+ *  5. No member fitted: seasonal naive when the series has at least two
+ *     full seasons, naive otherwise (naive works for any n >= 1). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kpi/forecast.h"
+
+enum combine {
+	COMBINE_MEAN,
+	COMBINE_MEDIAN,
+};
+
+static const struct {
+	enum kpi_fc_method members[4];
+	size_t nmembers;
+	enum combine point;
+	enum combine bounds;
+} rule = {
+	{ KPI_FC_ETS, KPI_FC_THETA, KPI_FC_ARIMA }, 3,
+	COMBINE_MEAN,
+	COMBINE_MEAN,
+};
+
+#define MAX_MEMBERS (sizeof(rule.members) / sizeof(rule.members[0]))
+
+/* Combine the finite values among x[0..k-1]; NaN when none is finite. */
+static double
+combine(enum combine how, double *x, size_t k)
+{
+	size_t i, j = 0;
+	double s = 0;
+
+	for (i = 0; i < k; i++)
+		if (isfinite(x[i]))
+			x[j++] = x[i];
+	if (j == 0)
+		return NAN;
+	if (how == COMBINE_MEDIAN) {
+		/* Insertion sort: k is tiny. */
+		for (i = 1; i < j; i++) {
+			double v = x[i];
+			size_t p = i;
+
+			for (; p > 0 && x[p - 1] > v; p--)
+				x[p] = x[p - 1];
+			x[p] = v;
+		}
+		return j % 2 ? x[j / 2] : (x[j / 2 - 1] + x[j / 2]) / 2.0;
+	}
+	for (i = 0; i < j; i++)
+		s += x[i];
+	return s / (double)j;
+}
+
+static enum kpi_status
+fallback(const double *y, size_t n, const struct kpi_fc_spec *spec,
+	 struct kpi_fc_result *out, struct kpi_error *err)
+{
+	struct kpi_fc_spec s = *spec;
+
+	s.method = spec->m > 1 && n >= 2 * (size_t)spec->m ? KPI_FC_SNAIVE
+							    : KPI_FC_NAIVE;
+	return kpi_fc_simple(y, n, &s, out, err);
+}
+
+enum kpi_status
+kpi_fc_auto(const double *y, size_t n, const struct kpi_fc_spec *spec,
+	    struct kpi_fc_result *out, struct kpi_error *err)
+{
+	struct kpi_fc_result fit[MAX_MEMBERS];
+	struct kpi_fc_spec s = *spec;
+	size_t k = 0, i, j, l, h = (size_t)spec->horizon, len;
+	double x[MAX_MEMBERS];
+	struct kpi_error ignored;
+	enum kpi_status st;
+
+	memset(fit, 0, sizeof(fit));
+	s.ets_spec = NULL;
+	for (i = 0; i < rule.nmembers; i++) {
+		s.method = rule.members[i];
+		if (kpi_forecast(y, n, &s, &fit[k], &ignored) == KPI_OK)
+			k++;
+	}
+	if (k == 0)
+		return fallback(y, n, spec, out, err);
+	if (k == 1) {
+		*out = fit[0];
+		return KPI_OK;
+	}
+	st = kpi_fc_result_alloc(out, n, spec, err);
+	if (st != KPI_OK)
+		goto done;
+	for (i = 0; i < h; i++) {
+		for (j = 0; j < k; j++)
+			x[j] = fit[j].mean[i];
+		out->mean[i] = combine(rule.point, x, k);
+		for (l = 0; l < out->nlevels; l++) {
+			for (j = 0; j < k; j++)
+				x[j] = fit[j].lo[l * h + i];
+			out->lo[l * h + i] = combine(rule.bounds, x, k);
+			for (j = 0; j < k; j++)
+				x[j] = fit[j].hi[l * h + i];
+			out->hi[l * h + i] = combine(rule.bounds, x, k);
+		}
+	}
+	{
+		double ss = 0;
+		size_t nres = 0;
+
+		for (i = 0; i < n; i++) {
+			int all = 1;
+
+			for (j = 0; j < k; j++) {
+				x[j] = fit[j].fitted[i];
+				all = all && isfinite(x[j]);
+			}
+			out->fitted[i] = all ? combine(rule.point, x, k) : NAN;
+			if (all) {
+				ss += (y[i] - out->fitted[i]) *
+				      (y[i] - out->fitted[i]);
+				nres++;
+			}
+		}
+		out->sigma2 = nres ? ss / (double)nres : NAN;
+	}
+	/* "Mean(ETS(M,Ad,N),Theta,ARIMA(0,1,1))", cut to the field. */
+	len = (size_t)snprintf(out->model, sizeof(out->model), "%s(",
+			       rule.point == COMBINE_MEAN ? "Mean" : "Median");
+	for (j = 0; j < k && len < sizeof(out->model); j++)
+		len += (size_t)snprintf(out->model + len,
+					sizeof(out->model) - len, "%s%s",
+					j ? "," : "", fit[j].model);
+	if (len < sizeof(out->model))
+		snprintf(out->model + len, sizeof(out->model) - len, ")");
+	kpi_fc_result_param(out, "members", (double)k);
+	st = KPI_OK;
+done:
+	for (j = 0; j < k; j++)
+		kpi_fc_result_free(&fit[j]);
+	return st;
+}
