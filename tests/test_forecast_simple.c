@@ -217,7 +217,7 @@ test_naive_matches_r_on_usaccdeaths(void **state)
 	struct kpi_fc_result r;
 
 	(void)state;
-	run("usaccdeaths", KPI_FC_NAIVE, 12, 3, &r);
+	run("usaccdeaths-dates", KPI_FC_NAIVE, 12, 3, &r);
 	check_rows(&r, rows, NELEM(rows));
 	assert_nan(r.fitted[0]);
 	assert_rel(r.fitted[1], 9007);
@@ -246,7 +246,7 @@ test_snaive_matches_r_on_usaccdeaths(void **state)
 	struct kpi_fc_result r;
 
 	(void)state;
-	run("usaccdeaths", KPI_FC_SNAIVE, 12, 15, &r);
+	run("usaccdeaths-dates", KPI_FC_SNAIVE, 12, 15, &r);
 	check_rows(&r, rows, NELEM(rows));
 	assert_nan(r.fitted[11]);
 	assert_rel(r.fitted[12], 9007);
@@ -272,7 +272,7 @@ test_drift_matches_r_on_nile(void **state)
 	struct kpi_fc_result r;
 
 	(void)state;
-	run("nile", KPI_FC_DRIFT, 1, 3, &r);
+	run("nile-years", KPI_FC_DRIFT, 1, 3, &r);
 	check_rows(&r, rows, NELEM(rows));
 	assert_nan(r.fitted[0]);
 	assert_rel(r.fitted[1], 1116.16161616162);
@@ -320,7 +320,7 @@ test_mean_matches_r_on_nile(void **state)
 	struct kpi_fc_result r;
 
 	(void)state;
-	run("nile", KPI_FC_MEAN, 1, 2, &r);
+	run("nile-years", KPI_FC_MEAN, 1, 2, &r);
 	check_rows(&r, rows, NELEM(rows));
 	assert_rel(r.fitted[99], 919.35);
 	kpi_fc_result_free(&r);
@@ -455,7 +455,7 @@ test_tslm_matches_r_on_airpassengers(void **state)
 	struct kpi_fc_result r;
 
 	(void)state;
-	run("airpassengers", KPI_FC_TSLM, 12, 13, &r);
+	run("airpassengers-dates", KPI_FC_TSLM, 12, 13, &r);
 	check_rows(&r, rows, NELEM(rows));
 	assert_rel(r.param[0], 63.50793997668995);
 	assert_rel(r.param[1], 2.66032925407926);
@@ -488,7 +488,7 @@ test_tslm_trend_only_matches_r_on_nile(void **state)
 	struct kpi_fc_result r;
 
 	(void)state;
-	run("nile", KPI_FC_TSLM, 1, 2, &r);
+	run("nile-years", KPI_FC_TSLM, 1, 2, &r);
 	check_rows(&r, rows, NELEM(rows));
 	assert_int_equal(r.nparam, 2);
 	assert_rel(r.param[0], 1056.42242424242386);
@@ -512,7 +512,7 @@ test_auto_always_forecasts(void **state)
 	struct kpi_fc_spec s = spec_of(KPI_FC_AUTO, 12, 18);
 
 	(void)state;
-	y = load_series("airpassengers", &n);
+	y = load_series("airpassengers-dates", &n);
 	assert_int_equal(kpi_forecast(y, n, &s, &r, NULL), KPI_OK);
 	for (i = 0; i < 18; i++)
 		assert_true(isfinite(r.mean[i]));
