@@ -1,0 +1,1605 @@
+/* cohort.c - customer cohorts: logo and revenue retention, the LTV curve,
+ * net and gross revenue retention (see kpi/cohort.h for the design). */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kpi/cohort.h"
+#include "kpi/group.h"
+#include "kpi/num.h"
+
+#define NBUCKETS 256
+#define BUCKET_SHIFT 8
+#define DEFAULT_BUCKET_RECORDS 2048
+#define FIRST_BUCKET_RECORDS 64
+#define NO_CHUNK UINT32_MAX
+
+/* One event as kept between the passes. */
+struct rec {
+	uint32_t slot;		/* customer */
+	int32_t period;		/* period index */
+	double amount;
+};
+
+/* A bucket's records written to the temporary file in one piece. */
+struct chunk {
+	uint64_t offset;
+	uint32_t n;
+	uint32_t next;		/* next chunk of the same bucket */
+};
+
+struct bucket {
+	struct rec *buf;
+	uint32_t n, cap;
+	uint32_t head, tail;	/* its chunks, in order */
+	uint64_t spilled;	/* records in those chunks */
+};
+
+/* One (group, cohort, age) cell. */
+struct cell {
+	unsigned long long active;	/* customers active at this age */
+	unsigned long long last;	/* customers whose last active age is this */
+	struct kpi_sum revenue;
+};
+
+/* One (group, cohort) row of the table; its cells are ages 0..ncells-1. */
+struct row {
+	uint32_t group;
+	int32_t cohort;
+	unsigned long long size;
+	size_t cells;		/* offset in the cell pool */
+	size_t ncells;
+};
+
+/* Revenue movements of one group in one period. */
+struct nrr_cell {
+	unsigned long long start, retained, fresh, reactivated;
+	struct kpi_sum start_rev, retained_rev, gross, expansion, contraction,
+		churned, fresh_rev, reactivated_rev;
+};
+
+/* A customer's distinct active periods and their revenue. */
+struct active {
+	long period;
+	double revenue;
+};
+
+struct kpi_cohort {
+	const struct kpi_cohort_options *opt;
+	const struct kpi_csv_header *header;
+	size_t id_idx, time_idx, value_idx, cohort_idx;
+	size_t *group_idx;
+	const char **parts;
+	size_t *lens;
+
+	struct kpi_group *groups;	/* group tuples (with -g) */
+	struct kpi_group *customers;	/* customer ids */
+	uint32_t *cust_group;		/* [slot], with -g */
+	int32_t *cust_cohort;		/* [slot] cohort day, with a cohort column */
+	size_t cust_cap;
+
+	/* Pass 1: events by bucket, spilled to a temporary file. */
+	struct bucket buckets[NBUCKETS];
+	uint32_t bucket_records;
+	struct chunk *chunks;
+	size_t nchunks, chunks_cap;
+	int fd;
+	uint64_t file_size;
+
+	long week_rem;			/* first days of weeks are this mod 7 */
+	long cache_day, cache_idx;	/* the last day's period */
+	int cache_ok;
+	long last_day;
+	int have_day;
+	long pmin;			/* earliest period index (events, cohorts) */
+	unsigned long long rows, ignored;
+
+	/* Pass 2: the table. */
+	int finished;
+	long as_of, asof_idx, last_complete;
+	struct kpi_group *rowkeys;	/* (group, cohort) -> row */
+	struct row *rowv;
+	size_t nrows, rows_cap;
+	struct cell *cells;
+	size_t ncells, cells_cap;
+	struct nrr_cell **nrr;		/* [group][period - pmin] */
+	long *group_first;		/* [group] earliest event period */
+	size_t ngroups;
+	struct active *act;		/* one customer's periods */
+	size_t act_cap;
+	struct rec *sorted;		/* one bucket, sorted by customer */
+	size_t sorted_cap;
+	struct rec *loaded;
+	size_t loaded_cap;
+	size_t *counts;
+	size_t counts_cap;
+};
+
+static enum kpi_status
+nomem(struct kpi_error *err)
+{
+	return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
+}
+
+/* Grow *p (elements of size `size`) to hold at least `need`; doubling. */
+static int
+grow_array(void **p, size_t *cap, size_t need, size_t size, size_t first)
+{
+	size_t n = *cap ? *cap : first;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need) {
+		if (n > SIZE_MAX / 2 / size)
+			return -1;
+		n *= 2;
+	}
+	q = realloc(*p, n * size);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/* ==== Names ==== */
+
+static const char *const measure_names[] = {
+	"active", "retention", "retention_lo", "retention_hi", "revenue",
+	"revenue_retention", "ltv",
+};
+
+enum kpi_status
+kpi_cohort_measure_parse(const char *s, enum kpi_cohort_measure *out,
+			 struct kpi_error *err)
+{
+	size_t i;
+
+	if (strcmp(s, "logo") == 0) {
+		*out = KPI_COHORT_RETENTION;
+		return KPI_OK;
+	}
+	for (i = 0; i < sizeof(measure_names) / sizeof(measure_names[0]); i++)
+		if (strcmp(s, measure_names[i]) == 0) {
+			*out = (enum kpi_cohort_measure)i;
+			return KPI_OK;
+		}
+	return kpi_error_set(err, KPI_EINVAL, 0,
+			     "\"%s\" is not a measure (expected active, retention or logo, retention_lo, retention_hi, revenue, revenue_retention or ltv)",
+			     s);
+}
+
+const char *
+kpi_cohort_measure_name(enum kpi_cohort_measure m)
+{
+	if ((size_t)m < sizeof(measure_names) / sizeof(measure_names[0]))
+		return measure_names[m];
+	return "";
+}
+
+int
+kpi_cohort_measure_needs_value(enum kpi_cohort_measure m)
+{
+	return m == KPI_COHORT_REVENUE || m == KPI_COHORT_REVENUE_RETENTION ||
+	       m == KPI_COHORT_LTV;
+}
+
+enum kpi_status
+kpi_cohort_mode_parse(const char *s, enum kpi_cohort_mode *out,
+		      struct kpi_error *err)
+{
+	if (strcmp(s, "return-on") == 0 || strcmp(s, "on") == 0) {
+		*out = KPI_COHORT_RETURN_ON;
+		return KPI_OK;
+	}
+	if (strcmp(s, "return-on-or-after") == 0 ||
+	    strcmp(s, "on-or-after") == 0 || strcmp(s, "unbounded") == 0) {
+		*out = KPI_COHORT_RETURN_ON_OR_AFTER;
+		return KPI_OK;
+	}
+	return kpi_error_set(err, KPI_EINVAL, 0,
+			     "\"%s\" is not a mode (expected return-on or return-on-or-after)",
+			     s);
+}
+
+/* ==== Periods as consecutive integers ==== */
+
+static long
+floor_div(long a, long b)
+{
+	long q = a / b;
+
+	if (a % b != 0 && (a < 0) != (b < 0))
+		q--;
+	return q;
+}
+
+/* Months per period and the month (0-11) periods are aligned to, for the
+ * month-based units. */
+static void
+month_unit(const struct kpi_cohort *c, long *n, long *offset)
+{
+	int fs = c->opt->common->cal.fiscal_start;
+
+	if (fs < 1 || fs > 12)
+		fs = 1;
+	switch (c->opt->every) {
+	case KPI_PERIOD_QUARTER:
+		*n = 3;
+		*offset = fs - 1;
+		break;
+	case KPI_PERIOD_YEAR:
+		*n = 12;
+		*offset = fs - 1;
+		break;
+	default:
+		*n = 1;
+		*offset = 0;
+		break;
+	}
+}
+
+/* The index of the period that starts on `start`: the next period has the
+ * next index.  Days count themselves, weeks their first day / 7, months
+ * and longer their first month. */
+static long
+index_of_start(const struct kpi_cohort *c, long start)
+{
+	long n, offset;
+	int y, m, d;
+
+	switch (c->opt->every) {
+	case KPI_PERIOD_DAY:
+		return start;
+	case KPI_PERIOD_WEEK:
+		return floor_div(start, 7);
+	default:
+		month_unit(c, &n, &offset);
+		kpi_date_to_ymd(start, &y, &m, &d);
+		return floor_div((long)y * 12 + (m - 1) - offset, n);
+	}
+}
+
+/* The first day of period `idx`, or LONG_MIN for a period that starts
+ * outside years 1..9999 (none does: indexes come from days in range). */
+static long
+start_of_index(const struct kpi_cohort *c, long idx)
+{
+	long n, offset, mi, day;
+
+	switch (c->opt->every) {
+	case KPI_PERIOD_DAY:
+		return idx;
+	case KPI_PERIOD_WEEK:
+		return idx * 7 + c->week_rem;
+	default:
+		month_unit(c, &n, &offset);
+		mi = idx * n + offset;
+		if (kpi_date_from_ymd((int)floor_div(mi, 12),
+				      (int)(mi - floor_div(mi, 12) * 12) + 1, 1,
+				      &day, NULL) != KPI_OK)
+			return LONG_MIN;
+		return day;
+	}
+}
+
+/* The period index of a day in range; KPI_EPARSE when the period starts
+ * before year 1 (a fiscal period of the first days of year 1). */
+static enum kpi_status
+period_of(struct kpi_cohort *c, long day, long *idx, struct kpi_error *err)
+{
+	long start;
+
+	if (c->cache_ok && day == c->cache_day) {
+		*idx = c->cache_idx;
+		return KPI_OK;
+	}
+	start = kpi_period_start(day, c->opt->every, &c->opt->common->cal);
+	if (!kpi_date_in_range(start))
+		return kpi_error_set(err, KPI_EPARSE, 0,
+				     "the %s of this date starts before year 1",
+				     kpi_period_unit_name(c->opt->every));
+	c->cache_day = day;
+	c->cache_idx = index_of_start(c, start);
+	c->cache_ok = 1;
+	*idx = c->cache_idx;
+	return KPI_OK;
+}
+
+/* ==== Set-up ==== */
+
+enum kpi_status
+kpi_cohort_new(struct kpi_cohort **out, const struct kpi_cohort_options *opt,
+	       struct kpi_error *err)
+{
+	struct kpi_cohort *c;
+	size_t i, ngroup = opt->ngroup;
+	long ws;
+
+	if (!opt->id_col || !opt->time_col || !opt->common)
+		return kpi_error_set(err, KPI_EINVAL, 0,
+				     "a customer id column and a date column are needed");
+	if (opt->nrr_lag < 0)
+		return kpi_error_set(err, KPI_EINVAL, 0,
+				     "the NRR lag must not be negative");
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return nomem(err);
+	c->opt = opt;
+	c->fd = -1;
+	c->bucket_records = DEFAULT_BUCKET_RECORDS;
+	if (opt->bucket_records > 0 && opt->bucket_records < UINT32_MAX / 2)
+		c->bucket_records = (uint32_t)opt->bucket_records;
+	for (i = 0; i < NBUCKETS; i++)
+		c->buckets[i].head = c->buckets[i].tail = NO_CHUNK;
+	ws = kpi_period_start(0, KPI_PERIOD_WEEK, &opt->common->cal);
+	c->week_rem = ws - floor_div(ws, 7) * 7;
+	c->group_idx = calloc(ngroup + 1, sizeof(*c->group_idx));
+	c->parts = calloc(ngroup + 1, sizeof(*c->parts));
+	c->lens = calloc(ngroup + 1, sizeof(*c->lens));
+	if (!c->group_idx || !c->parts || !c->lens ||
+	    kpi_group_new(&c->customers, 1, err) != KPI_OK ||
+	    (ngroup && kpi_group_new(&c->groups, ngroup, err) != KPI_OK)) {
+		kpi_cohort_free(c);
+		return nomem(err);
+	}
+	*out = c;
+	return KPI_OK;
+}
+
+static void
+release_buckets(struct kpi_cohort *c)
+{
+	size_t i;
+
+	for (i = 0; i < NBUCKETS; i++) {
+		free(c->buckets[i].buf);
+		c->buckets[i].buf = NULL;
+		c->buckets[i].n = c->buckets[i].cap = 0;
+	}
+	free(c->chunks);
+	c->chunks = NULL;
+	c->nchunks = c->chunks_cap = 0;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+void
+kpi_cohort_free(struct kpi_cohort *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	release_buckets(c);
+	kpi_group_free(c->groups);
+	kpi_group_free(c->customers);
+	kpi_group_free(c->rowkeys);
+	for (i = 0; c->nrr && i < c->ngroups; i++)
+		free(c->nrr[i]);
+	free(c->nrr);
+	free(c->group_first);
+	free(c->cust_group);
+	free(c->cust_cohort);
+	free(c->group_idx);
+	free(c->parts);
+	free(c->lens);
+	free(c->rowv);
+	free(c->cells);
+	free(c->act);
+	free(c->sorted);
+	free(c->loaded);
+	free(c->counts);
+	free(c);
+}
+
+static enum kpi_status
+find_column(const struct kpi_csv_header *h, const char *name, size_t *idx,
+	    struct kpi_error *err)
+{
+	enum kpi_status st = kpi_csv_header_find(h, name, idx, err);
+
+	return st == KPI_OK ? st : kpi_error_column(err, st, name);
+}
+
+enum kpi_status
+kpi_cohort_header(struct kpi_cohort *c, const struct kpi_csv_header *h,
+		  struct kpi_error *err)
+{
+	const struct kpi_cohort_options *opt = c->opt;
+	enum kpi_status st;
+	size_t i;
+
+	c->header = h;
+	st = find_column(h, opt->id_col, &c->id_idx, err);
+	if (st == KPI_OK)
+		st = find_column(h, opt->time_col, &c->time_idx, err);
+	if (st == KPI_OK && opt->value_col)
+		st = find_column(h, opt->value_col, &c->value_idx, err);
+	if (st == KPI_OK && opt->cohort_col)
+		st = find_column(h, opt->cohort_col, &c->cohort_idx, err);
+	for (i = 0; st == KPI_OK && i < opt->ngroup; i++)
+		st = find_column(h, opt->group_cols[i], &c->group_idx[i], err);
+	return st;
+}
+
+/* ==== Pass 1: reading ==== */
+
+static enum kpi_status
+bad_row(struct kpi_error *err, enum kpi_status st, unsigned long line,
+	const char *column)
+{
+	if (err)
+		err->line = line;
+	return kpi_error_column(err, st, column);
+}
+
+/* A date field into a day number; a missing one is an error. */
+static enum kpi_status
+parse_day(const struct kpi_cohort *c, const char *field, const char *column,
+	  const char *what, unsigned long line, long *day,
+	  struct kpi_error *err)
+{
+	const struct kpi_cohort_options *opt = c->opt;
+	enum kpi_status st;
+
+	if (kpi_cli_is_missing(opt->common, field)) {
+		kpi_error_set(err, KPI_EPARSE, line, "the %s is missing", what);
+		return bad_row(err, KPI_EPARSE, line, column);
+	}
+	st = kpi_date_parse(field, opt->date_format, &opt->common->cal, day,
+			    err);
+	return st == KPI_OK ? st : bad_row(err, st, line, column);
+}
+
+/* Markers other software writes for a missing value. */
+static int
+looks_missing(const char *s)
+{
+	static const char *const markers[] = {
+		"NA", "N/A", "n/a", "NULL", "null", "None", "#N/A", "-", "?",
+		"nan", "NaN",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
+		if (strcmp(s, markers[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static enum kpi_status
+parse_amount(const struct kpi_cohort *c, const char *field, unsigned long line,
+	     double *amount, struct kpi_error *err)
+{
+	const struct kpi_cohort_options *opt = c->opt;
+	enum kpi_status st;
+
+	*amount = 0;
+	if (kpi_cli_is_missing(opt->common, field))
+		return KPI_OK;
+	st = kpi_num_parse(field, opt->common->decimal_comma, amount, err);
+	if (st == KPI_OK)
+		return st;
+	if (err && looks_missing(field)) {
+		size_t len = strlen(err->msg);
+
+		snprintf(err->msg + len, sizeof(err->msg) - len,
+			 " (to read it as missing, use --na)");
+	}
+	return bad_row(err, st, line, opt->value_col);
+}
+
+/* "a,b" for a group tuple (or this row's parts), for messages. */
+static void
+group_text(const struct kpi_cohort *c, size_t gslot, int from_row, char *buf,
+	   size_t size)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < c->opt->ngroup && len + 1 < size; i++) {
+		const char *p = from_row ? c->parts[i]
+					 : kpi_group_part(c->groups, gslot, i, NULL);
+		int n = snprintf(buf + len, size - len, "%s%s", i ? "," : "", p);
+
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+}
+
+/* The group column where this row's tuple differs from group gslot. */
+static const char *
+differing_group_column(const struct kpi_cohort *c, size_t gslot)
+{
+	size_t i, len;
+
+	for (i = 0; i < c->opt->ngroup; i++) {
+		const char *p = kpi_group_part(c->groups, gslot, i, &len);
+
+		if (len != c->lens[i] || memcmp(p, c->parts[i], len) != 0)
+			return c->opt->group_cols[i];
+	}
+	return c->opt->group_cols[0];
+}
+
+static enum kpi_status
+grow_customers(struct kpi_cohort *c, size_t slot, struct kpi_error *err)
+{
+	size_t cap = c->cust_cap ? c->cust_cap : 1024;
+	void *p;
+
+	if (slot < c->cust_cap)
+		return KPI_OK;
+	while (cap <= slot)
+		cap *= 2;
+	if (c->opt->ngroup) {
+		p = realloc(c->cust_group, cap * sizeof(*c->cust_group));
+		if (!p)
+			return nomem(err);
+		c->cust_group = p;
+	}
+	if (c->opt->cohort_col) {
+		p = realloc(c->cust_cohort, cap * sizeof(*c->cust_cohort));
+		if (!p)
+			return nomem(err);
+		c->cust_cohort = p;
+	}
+	c->cust_cap = cap;
+	return KPI_OK;
+}
+
+/* Write a full bucket to the temporary file as one chunk. */
+static enum kpi_status
+spill(struct kpi_cohort *c, struct bucket *b, struct kpi_error *err)
+{
+	const char *dir = c->opt->tmpdir && *c->opt->tmpdir ? c->opt->tmpdir
+							    : "/tmp";
+	const unsigned char *p = (const unsigned char *)b->buf;
+	size_t left = (size_t)b->n * sizeof(struct rec);
+	struct chunk *ch;
+
+	if (c->fd < 0) {
+		char path[4096];
+		int n = snprintf(path, sizeof(path), "%s/kpi-cohort-XXXXXX",
+				 dir);
+
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return kpi_error_set(err, KPI_EIO, 0,
+					     "temporary directory name too long");
+		c->fd = mkstemp(path);
+		if (c->fd < 0)
+			return kpi_error_set(err, KPI_EIO, 0,
+					     "cannot make a temporary file in %s: %s",
+					     dir, strerror(errno));
+		/* Gone from the directory now; the space is freed when the
+		 * descriptor is closed, however the process ends. */
+		unlink(path);
+	}
+	if (grow_array((void **)&c->chunks, &c->chunks_cap, c->nchunks + 1,
+		       sizeof(*c->chunks), 64) != 0)
+		return nomem(err);
+	while (left > 0) {
+		ssize_t w = write(c->fd, p, left);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return kpi_error_set(err, KPI_EIO, 0,
+					     "writing the temporary file in %s: %s",
+					     dir, w < 0 ? strerror(errno)
+							: "nothing written");
+		p += w;
+		left -= (size_t)w;
+	}
+	ch = &c->chunks[c->nchunks];
+	ch->offset = c->file_size;
+	ch->n = b->n;
+	ch->next = NO_CHUNK;
+	if (b->tail == NO_CHUNK)
+		b->head = (uint32_t)c->nchunks;
+	else
+		c->chunks[b->tail].next = (uint32_t)c->nchunks;
+	b->tail = (uint32_t)c->nchunks;
+	c->nchunks++;
+	c->file_size += (uint64_t)b->n * sizeof(struct rec);
+	b->spilled += b->n;
+	b->n = 0;
+	return KPI_OK;
+}
+
+static enum kpi_status
+append_event(struct kpi_cohort *c, uint32_t slot, long period, double amount,
+	     struct kpi_error *err)
+{
+	struct bucket *b = &c->buckets[slot & (NBUCKETS - 1)];
+	struct rec *r;
+	enum kpi_status st;
+
+	if (b->n == b->cap) {
+		uint32_t cap;
+
+		if (b->cap >= c->bucket_records) {
+			st = spill(c, b, err);
+			if (st != KPI_OK)
+				return st;
+		} else {
+			cap = b->cap ? b->cap * 2 : FIRST_BUCKET_RECORDS;
+			if (cap > c->bucket_records)
+				cap = c->bucket_records;
+			r = realloc(b->buf, (size_t)cap * sizeof(*r));
+			if (!r)
+				return nomem(err);
+			b->buf = r;
+			b->cap = cap;
+		}
+	}
+	r = &b->buf[b->n++];
+	r->slot = slot;
+	r->period = (int32_t)period;
+	r->amount = amount;
+	return KPI_OK;
+}
+
+enum kpi_status
+kpi_cohort_add(struct kpi_cohort *c, const struct kpi_csv_record *rec,
+	       struct kpi_error *err)
+{
+	const struct kpi_cohort_options *opt = c->opt;
+	const char *const *f = rec->fields;
+	const char *id = f[c->id_idx];
+	unsigned long line = rec->line;
+	long day, cday = 0, pidx, cidx = 0;
+	double amount = 0;
+	size_t gslot = 0, slot, i, idlen;
+	int added;
+	enum kpi_status st;
+
+	if (c->finished)
+		return kpi_error_set(err, KPI_EINVAL, 0,
+				     "rows added after the table was built");
+	/* ==== Check every value before anything changes ==== */
+	if (kpi_cli_is_missing(opt->common, id)) {
+		kpi_error_set(err, KPI_EPARSE, line, "the customer id is missing");
+		return bad_row(err, KPI_EPARSE, line, opt->id_col);
+	}
+	st = parse_day(c, f[c->time_idx], opt->time_col, "date", line, &day,
+		       err);
+	if (st != KPI_OK)
+		return st;
+	if (opt->value_col) {
+		st = parse_amount(c, f[c->value_idx], line, &amount, err);
+		if (st != KPI_OK)
+			return st;
+	}
+	if (opt->cohort_col) {
+		st = parse_day(c, f[c->cohort_idx], opt->cohort_col,
+			       "cohort date", line, &cday, err);
+		if (st != KPI_OK)
+			return st;
+	}
+	if (opt->has_as_of && day > opt->as_of) {
+		c->ignored++;
+		return KPI_OK;
+	}
+	st = period_of(c, day, &pidx, err);
+	if (st != KPI_OK)
+		return bad_row(err, st, line, opt->time_col);
+	if (opt->cohort_col) {
+		st = period_of(c, cday, &cidx, err);
+		if (st != KPI_OK)
+			return bad_row(err, st, line, opt->cohort_col);
+		if (pidx < cidx) {
+			kpi_error_set(err, KPI_EPARSE, line,
+				      "\"%s\" is in a %s before the customer's cohort date \"%s\"",
+				      f[c->time_idx],
+				      kpi_period_unit_name(opt->every),
+				      f[c->cohort_idx]);
+			return bad_row(err, KPI_EPARSE, line, opt->time_col);
+		}
+	}
+
+	/* ==== The customer and its group ==== */
+	if (opt->ngroup) {
+		for (i = 0; i < opt->ngroup; i++) {
+			c->parts[i] = f[c->group_idx[i]];
+			c->lens[i] = strlen(c->parts[i]);
+		}
+		st = kpi_group_intern(c->groups, c->parts, c->lens, &gslot,
+				      NULL, err);
+		if (st != KPI_OK)
+			return st;
+	}
+	idlen = strlen(id);
+	st = kpi_group_intern(c->customers, &id, &idlen, &slot, &added, err);
+	if (st != KPI_OK)
+		return st;
+	if (!added && opt->ngroup && c->cust_group[slot] != gslot) {
+		char was[96], now[96];
+
+		group_text(c, c->cust_group[slot], 0, was, sizeof(was));
+		group_text(c, 0, 1, now, sizeof(now));
+		kpi_error_set(err, KPI_EPARSE, line,
+			      "customer \"%.40s\" is in group \"%s\" on an earlier row and \"%s\" here",
+			      id, was, now);
+		return bad_row(err, KPI_EPARSE, line,
+			       differing_group_column(c, c->cust_group[slot]));
+	}
+	if (!added && opt->cohort_col && c->cust_cohort[slot] != (int32_t)cday) {
+		char was[KPI_DATE_BUFSZ];
+
+		kpi_date_format_iso(c->cust_cohort[slot], was);
+		kpi_error_set(err, KPI_EPARSE, line,
+			      "customer \"%.40s\" has cohort date %s on an earlier row and \"%s\" here",
+			      id, was, f[c->cohort_idx]);
+		return bad_row(err, KPI_EPARSE, line, opt->cohort_col);
+	}
+	if (added) {
+		st = grow_customers(c, slot, err);
+		if (st != KPI_OK)
+			return st;
+		if (opt->ngroup)
+			c->cust_group[slot] = (uint32_t)gslot;
+		if (opt->cohort_col)
+			c->cust_cohort[slot] = (int32_t)cday;
+	}
+	st = append_event(c, (uint32_t)slot, pidx, amount, err);
+	if (st != KPI_OK)
+		return st;
+	if (!c->have_day || day > c->last_day)
+		c->last_day = day;
+	if (!c->have_day || pidx < c->pmin)
+		c->pmin = pidx;
+	if (opt->cohort_col && cidx < c->pmin)
+		c->pmin = cidx;
+	c->have_day = 1;
+	c->rows++;
+	return KPI_OK;
+}
+
+/* ==== Pass 2: the table ==== */
+
+/* The row of (group, cohort), made with its cells when new. */
+static enum kpi_status
+find_row(struct kpi_cohort *c, uint32_t group, long cohort, struct row **out,
+	 struct kpi_error *err)
+{
+	int32_t key[2] = { (int32_t)group, (int32_t)cohort };
+	const char *part = (const char *)key;
+	size_t len = sizeof(key), slot, ncells;
+	struct row *r;
+	int added;
+	enum kpi_status st;
+
+	st = kpi_group_intern(c->rowkeys, &part, &len, &slot, &added, err);
+	if (st != KPI_OK)
+		return st;
+	if (!added) {
+		*out = &c->rowv[slot];
+		return KPI_OK;
+	}
+	ncells = (size_t)(c->asof_idx - cohort + 1);
+	if (grow_array((void **)&c->rowv, &c->rows_cap, slot + 1,
+		       sizeof(*c->rowv), 64) != 0 ||
+	    grow_array((void **)&c->cells, &c->cells_cap, c->ncells + ncells,
+		       sizeof(*c->cells), 1024) != 0)
+		return nomem(err);
+	r = &c->rowv[slot];
+	r->group = group;
+	r->cohort = (int32_t)cohort;
+	r->size = 0;
+	r->cells = c->ncells;
+	r->ncells = ncells;
+	memset(&c->cells[c->ncells], 0, ncells * sizeof(*c->cells));
+	c->ncells += ncells;
+	c->nrows = slot + 1;
+	*out = r;
+	return KPI_OK;
+}
+
+static int
+compare_rec_period(const void *pa, const void *pb)
+{
+	const struct rec *a = pa, *b = pb;
+
+	return (a->period > b->period) - (a->period < b->period);
+}
+
+static void
+sort_by_period(struct rec *r, size_t n)
+{
+	size_t i, j;
+
+	if (n > 24) {
+		qsort(r, n, sizeof(*r), compare_rec_period);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		struct rec x = r[i];
+
+		for (j = i; j > 0 && r[j - 1].period > x.period; j--)
+			r[j] = r[j - 1];
+		r[j] = x;
+	}
+}
+
+static void
+add_min(struct kpi_sum *s, double a, double b)
+{
+	kpi_sum_add(s, a < b ? a : b);
+}
+
+/* A customer's revenue movements: as a member of the start set of period
+ * p + lag for each active period p, and as new or returning in each
+ * active period p it was not active lag periods before. */
+static void
+customer_nrr(struct kpi_cohort *c, uint32_t group, long cohort,
+	     const struct active *a, size_t m)
+{
+	long lag = c->opt->nrr_lag;
+	struct nrr_cell *cells = c->nrr[group];
+	size_t j, k = 0;
+
+	for (j = 0; j < m; j++) {
+		long q = a[j].period + lag;
+		struct nrr_cell *x;
+
+		if (q > c->asof_idx)
+			break;
+		x = &cells[q - c->pmin];
+		x->start++;
+		kpi_sum_add(&x->start_rev, a[j].revenue);
+		while (k < m && a[k].period < q)
+			k++;
+		if (k < m && a[k].period == q) {
+			double now = a[k].revenue, then = a[j].revenue;
+
+			x->retained++;
+			kpi_sum_add(&x->retained_rev, now);
+			add_min(&x->gross, now, then);
+			if (now > then)
+				kpi_sum_add(&x->expansion, now - then);
+			else
+				kpi_sum_add(&x->contraction, then - now);
+		} else {
+			kpi_sum_add(&x->churned, a[j].revenue);
+		}
+	}
+	for (j = 0, k = 0; j < m; j++) {
+		long before = a[j].period - lag;
+		struct nrr_cell *x = &cells[a[j].period - c->pmin];
+
+		if (before < c->pmin)
+			continue;
+		while (k < j && a[k].period < before)
+			k++;
+		if (k < j && a[k].period == before)
+			continue;
+		if (cohort > before) {
+			x->fresh++;
+			kpi_sum_add(&x->fresh_rev, a[j].revenue);
+		} else {
+			x->reactivated++;
+			kpi_sum_add(&x->reactivated_rev, a[j].revenue);
+		}
+	}
+}
+
+/* Fold one customer's events (any order) into the table. */
+static enum kpi_status
+add_customer(struct kpi_cohort *c, uint32_t slot, struct rec *r, size_t n,
+	     struct kpi_error *err)
+{
+	const struct kpi_cohort_options *opt = c->opt;
+	struct active *a;
+	struct kpi_sum sum = { 0, 0 };
+	struct row *row = NULL;
+	struct cell *cells;
+	uint32_t group = opt->ngroup ? c->cust_group[slot] : 0;
+	long cohort;
+	size_t i, m = 0;
+	enum kpi_status st;
+
+	sort_by_period(r, n);
+	if (grow_array((void **)&c->act, &c->act_cap, n, sizeof(*c->act), 64))
+		return nomem(err);
+	a = c->act;
+	for (i = 0; i < n; i++) {
+		if (i == 0 || r[i].period != r[i - 1].period) {
+			if (m)
+				a[m - 1].revenue = kpi_sum_value(&sum);
+			a[m].period = r[i].period;
+			sum.sum = sum.comp = 0;
+			m++;
+		}
+		kpi_sum_add(&sum, r[i].amount);
+	}
+	a[m - 1].revenue = kpi_sum_value(&sum);
+	if (opt->cohort_col) {
+		st = period_of(c, c->cust_cohort[slot], &cohort, err);
+		if (st != KPI_OK)
+			return st;
+	} else {
+		cohort = a[0].period;
+	}
+	st = find_row(c, group, cohort, &row, err);
+	if (st != KPI_OK)
+		return st;
+	row->size++;
+	cells = &c->cells[row->cells];
+	for (i = 0; i < m; i++) {
+		struct cell *x = &cells[a[i].period - cohort];
+
+		x->active++;
+		kpi_sum_add(&x->revenue, a[i].revenue);
+	}
+	cells[a[m - 1].period - cohort].last++;
+	if (a[0].period < c->group_first[group])
+		c->group_first[group] = a[0].period;
+	if (c->nrr)
+		customer_nrr(c, group, cohort, a, m);
+	return KPI_OK;
+}
+
+static enum kpi_status
+read_back(struct kpi_cohort *c, void *dst, size_t len, uint64_t offset,
+	  struct kpi_error *err)
+{
+	unsigned char *p = dst;
+
+	while (len > 0) {
+		ssize_t got = pread(c->fd, p, len, (off_t)offset);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return kpi_error_set(err, KPI_EIO, 0,
+					     "reading the temporary file back: %s",
+					     got < 0 ? strerror(errno)
+						     : "unexpected end");
+		p += got;
+		len -= (size_t)got;
+		offset += (uint64_t)got;
+	}
+	return KPI_OK;
+}
+
+/* Load bucket b, sort its records by customer (a counting sort on the
+ * slot's high bits; stable, so each customer's events keep their input
+ * order) and fold each customer in. */
+static enum kpi_status
+process_bucket(struct kpi_cohort *c, size_t b, struct kpi_error *err)
+{
+	struct bucket *bk = &c->buckets[b];
+	size_t n = (size_t)(bk->spilled + bk->n), got = 0, i, ncust, nlocal;
+	uint32_t k;
+	enum kpi_status st;
+
+	if (n == 0)
+		return KPI_OK;
+	if (grow_array((void **)&c->loaded, &c->loaded_cap, n,
+		       sizeof(*c->loaded), 1024) != 0 ||
+	    grow_array((void **)&c->sorted, &c->sorted_cap, n,
+		       sizeof(*c->sorted), 1024) != 0)
+		return nomem(err);
+	for (k = bk->head; k != NO_CHUNK; k = c->chunks[k].next) {
+		st = read_back(c, c->loaded + got,
+			       (size_t)c->chunks[k].n * sizeof(struct rec),
+			       c->chunks[k].offset, err);
+		if (st != KPI_OK)
+			return st;
+		got += c->chunks[k].n;
+	}
+	if (bk->n)
+		memcpy(c->loaded + got, bk->buf, (size_t)bk->n * sizeof(struct rec));
+	free(bk->buf);
+	bk->buf = NULL;
+	bk->n = bk->cap = 0;
+
+	ncust = kpi_group_count(c->customers);
+	nlocal = ncust > b ? (ncust - b + NBUCKETS - 1) >> BUCKET_SHIFT : 0;
+	if (grow_array((void **)&c->counts, &c->counts_cap, nlocal + 1,
+		       sizeof(*c->counts), 1024) != 0)
+		return nomem(err);
+	memset(c->counts, 0, (nlocal + 1) * sizeof(*c->counts));
+	for (i = 0; i < n; i++)
+		c->counts[(c->loaded[i].slot >> BUCKET_SHIFT) + 1]++;
+	for (i = 1; i <= nlocal; i++)
+		c->counts[i] += c->counts[i - 1];
+	/* counts[l] is now where customer l's events start; scattering moves
+	 * it to where they end, which is where customer l + 1's start. */
+	for (i = 0; i < n; i++)
+		c->sorted[c->counts[c->loaded[i].slot >> BUCKET_SHIFT]++] =
+			c->loaded[i];
+	for (i = 0; i < nlocal; i++) {
+		size_t start = i ? c->counts[i - 1] : 0, end = c->counts[i];
+
+		if (end == start)
+			continue;
+		st = add_customer(c, (uint32_t)(i << BUCKET_SHIFT | b),
+				  c->sorted + start, end - start, err);
+		if (st != KPI_OK)
+			return st;
+	}
+	return KPI_OK;
+}
+
+enum kpi_status
+kpi_cohort_finish(struct kpi_cohort *c, struct kpi_error *err)
+{
+	const struct kpi_cohort_options *opt = c->opt;
+	long start, next;
+	size_t b, g, nper;
+	enum kpi_status st = KPI_OK;
+
+	if (c->finished)
+		return KPI_OK;
+	c->finished = 1;
+	c->as_of = opt->has_as_of ? opt->as_of : c->last_day;
+	c->ngroups = opt->ngroup ? kpi_group_count(c->groups) : 1;
+	if (!c->have_day)
+		goto out;
+	st = period_of(c, c->as_of, &c->asof_idx, err);
+	if (st != KPI_OK)
+		goto out;
+	/* The as-of period counts only when as_of is its last day. */
+	start = kpi_period_start(c->as_of, opt->every, &opt->common->cal);
+	next = kpi_period_next(start, opt->every, &opt->common->cal);
+	c->last_complete = c->as_of + 1 == next ? c->asof_idx : c->asof_idx - 1;
+
+	st = kpi_group_new(&c->rowkeys, 1, err);
+	if (st != KPI_OK)
+		goto out;
+	c->group_first = malloc(c->ngroups * sizeof(*c->group_first));
+	if (!c->group_first) {
+		st = nomem(err);
+		goto out;
+	}
+	for (g = 0; g < c->ngroups; g++)
+		c->group_first[g] = LONG_MAX;
+	if (opt->nrr_lag > 0 && opt->value_col) {
+		nper = (size_t)(c->asof_idx - c->pmin + 1);
+		c->nrr = calloc(c->ngroups, sizeof(*c->nrr));
+		if (!c->nrr) {
+			st = nomem(err);
+			goto out;
+		}
+		for (g = 0; g < c->ngroups; g++) {
+			c->nrr[g] = calloc(nper, sizeof(**c->nrr));
+			if (!c->nrr[g]) {
+				st = nomem(err);
+				goto out;
+			}
+		}
+	}
+	for (b = 0; b < NBUCKETS && st == KPI_OK; b++)
+		st = process_bucket(c, b, err);
+out:
+	release_buckets(c);
+	free(c->loaded);
+	free(c->sorted);
+	free(c->counts);
+	c->loaded = c->sorted = NULL;
+	c->counts = NULL;
+	c->loaded_cap = c->sorted_cap = c->counts_cap = 0;
+	return st;
+}
+
+void
+kpi_cohort_stats(const struct kpi_cohort *c, struct kpi_cohort_stats *s)
+{
+	size_t i, bytes = sizeof(*c);
+
+	memset(s, 0, sizeof(*s));
+	s->rows = c->rows;
+	s->ignored = c->ignored;
+	s->customers = kpi_group_count(c->customers);
+	s->groups = c->opt->ngroup ? kpi_group_count(c->groups) : (c->rows ? 1 : 0);
+	s->cohorts = c->nrows;
+	s->spilled = c->file_size;
+	s->as_of = c->as_of;
+	bytes += kpi_group_bytes(c->customers) + kpi_group_bytes(c->groups) +
+		 kpi_group_bytes(c->rowkeys);
+	bytes += c->cust_cap * ((c->cust_group ? sizeof(*c->cust_group) : 0) +
+				(c->cust_cohort ? sizeof(*c->cust_cohort) : 0));
+	for (i = 0; i < NBUCKETS; i++)
+		bytes += c->buckets[i].cap * sizeof(struct rec);
+	bytes += c->chunks_cap * sizeof(*c->chunks);
+	bytes += c->rows_cap * sizeof(*c->rowv) + c->cells_cap * sizeof(*c->cells);
+	if (c->nrr)
+		bytes += c->ngroups * (size_t)(c->asof_idx - c->pmin + 1) *
+			 sizeof(**c->nrr);
+	s->bytes = bytes;
+}
+
+/* ==== Output ==== */
+
+static int
+compare_groups(const struct kpi_cohort *c, uint32_t x, uint32_t y)
+{
+	size_t i;
+
+	if (!c->opt->ngroup || x == y)
+		return 0;
+	for (i = 0; i < c->opt->ngroup; i++) {
+		size_t lx, ly;
+		const char *px = kpi_group_part(c->groups, x, i, &lx);
+		const char *py = kpi_group_part(c->groups, y, i, &ly);
+		int d = memcmp(px, py, lx < ly ? lx : ly);
+
+		if (d)
+			return d;
+		if (lx != ly)
+			return lx < ly ? -1 : 1;
+	}
+	return 0;
+}
+
+/* qsort has no context argument; the writers are not reentrant anyway. */
+static const struct kpi_cohort *sorting;
+
+static int
+compare_rows(const void *pa, const void *pb)
+{
+	const struct row *x = &sorting->rowv[*(const size_t *)pa];
+	const struct row *y = &sorting->rowv[*(const size_t *)pb];
+	int d = compare_groups(sorting, x->group, y->group);
+
+	if (d)
+		return d;
+	return (x->cohort > y->cohort) - (x->cohort < y->cohort);
+}
+
+static int
+compare_group_slots(const void *pa, const void *pb)
+{
+	return compare_groups(sorting, *(const uint32_t *)pa,
+			      *(const uint32_t *)pb);
+}
+
+static void
+write_group(const struct kpi_cohort *c, struct kpi_csv_writer *w,
+	    uint32_t group)
+{
+	size_t i, len;
+
+	for (i = 0; i < c->opt->ngroup; i++) {
+		const char *p = kpi_group_part(c->groups, group, i, &len);
+
+		kpi_csv_write_field(w, p, len);
+	}
+}
+
+static void
+write_period(const struct kpi_cohort *c, const struct kpi_cohort_report *r,
+	     struct kpi_csv_writer *w, long idx)
+{
+	char buf[KPI_DATE_BUFSZ];
+	long day = start_of_index(c, idx);
+
+	if (day == LONG_MIN)
+		kpi_csv_write_empty(w);
+	else if (r->period_label)
+		kpi_csv_write_field(w, buf,
+				    kpi_period_label(day, c->opt->every,
+						     &c->opt->common->cal, buf));
+	else
+		kpi_csv_write_field(w, buf, kpi_date_format_iso(day, buf));
+}
+
+static void
+write_group_header(const struct kpi_cohort *c, struct kpi_csv_writer *w)
+{
+	size_t i;
+
+	for (i = 0; i < c->opt->ngroup; i++)
+		kpi_csv_write_str(w, c->opt->group_cols[i]);
+}
+
+/* The measures of one cell (or one pooled age of --summary). */
+struct values {
+	unsigned long long size, active;
+	int complete;
+	double revenue, revenue0, cumulative;
+};
+
+static double
+measure(const struct values *v, const struct kpi_cohort_report *r,
+	int have_value, enum kpi_cohort_measure m)
+{
+	double lo = NAN, hi = NAN;
+
+	if (!v->complete || v->size == 0)
+		return NAN;
+	switch (m) {
+	case KPI_COHORT_ACTIVE:
+		return (double)v->active;
+	case KPI_COHORT_RETENTION:
+		return (double)v->active / (double)v->size;
+	case KPI_COHORT_RETENTION_LO:
+	case KPI_COHORT_RETENTION_HI:
+		if (r->ci == KPI_CI_NONE ||
+		    kpi_prop_interval((unsigned long)v->active,
+				      (unsigned long)v->size, r->level, r->ci,
+				      &lo, &hi, NULL) != KPI_OK)
+			return NAN;
+		return m == KPI_COHORT_RETENTION_LO ? lo : hi;
+	case KPI_COHORT_REVENUE:
+		return have_value ? v->revenue : NAN;
+	case KPI_COHORT_REVENUE_RETENTION:
+		return have_value && v->revenue0 != 0 ? v->revenue / v->revenue0
+						      : NAN;
+	case KPI_COHORT_LTV:
+		return have_value ? v->cumulative / (double)v->size : NAN;
+	}
+	return NAN;
+}
+
+static void
+write_measure(struct kpi_csv_writer *w, const struct kpi_cohort_report *r,
+	      double x, int integral)
+{
+	if (isnan(x))
+		kpi_csv_write_empty(w);
+	else if (integral)
+		kpi_csv_write_long(w, (long long)x);
+	else
+		kpi_csv_write_double(w, x, r->precision);
+}
+
+static void
+write_long_values(struct kpi_csv_writer *w, const struct kpi_cohort_report *r,
+		  int have_value, const struct values *v)
+{
+	int m;
+
+	kpi_csv_write_long(w, (long long)v->size);
+	for (m = KPI_COHORT_ACTIVE; m <= KPI_COHORT_LTV; m++)
+		write_measure(w, r, measure(v, r, have_value,
+					    (enum kpi_cohort_measure)m),
+			      m == KPI_COHORT_ACTIVE);
+	kpi_csv_end_row(w);
+}
+
+/* Active customers of each age of a row under the report's mode, into
+ * act[0..ncells-1]: return-on as counted, return-on-or-after as the
+ * customers whose last active age is at least that age. */
+static void
+row_active(const struct kpi_cohort *c, const struct row *row,
+	   const struct kpi_cohort_report *r, unsigned long long *act)
+{
+	const struct cell *cells = &c->cells[row->cells];
+	unsigned long long sum = 0;
+	size_t k;
+
+	for (k = row->ncells; k-- > 0;) {
+		sum += cells[k].last;
+		act[k] = r->mode == KPI_COHORT_RETURN_ON ? cells[k].active : sum;
+	}
+}
+
+/* One age of --summary: sums over the cohorts whose cell is complete. */
+struct pool {
+	unsigned long long size, active;
+	struct kpi_sum revenue, revenue0, cumulative;
+	int reached;
+};
+
+/* Pool ages 0..width-1 over the rows[0..n-1] of one group. */
+static void
+pool_group(const struct kpi_cohort *c, const struct kpi_cohort_report *r,
+	   const size_t *rows, size_t n, size_t width, unsigned long long *act,
+	   struct pool *p)
+{
+	size_t i, k;
+
+	memset(p, 0, width * sizeof(*p));
+	for (i = 0; i < n; i++) {
+		const struct row *row = &c->rowv[rows[i]];
+		const struct cell *cells = &c->cells[row->cells];
+		double rev0 = kpi_sum_value(&cells[0].revenue);
+		struct kpi_sum cum = { 0, 0 };
+
+		row_active(c, row, r, act);
+		for (k = 0; k < row->ncells; k++) {
+			double rev = kpi_sum_value(&cells[k].revenue);
+
+			kpi_sum_add(&cum, rev);
+			if (row->cohort + (long)k > c->last_complete)
+				break;
+			p[k].reached = 1;
+			p[k].size += row->size;
+			p[k].active += act[k];
+			kpi_sum_add(&p[k].revenue, rev);
+			kpi_sum_add(&p[k].revenue0, rev0);
+			kpi_sum_add(&p[k].cumulative, kpi_sum_value(&cum));
+		}
+	}
+}
+
+static void
+pool_values(const struct pool *p, struct values *v)
+{
+	v->size = p->size;
+	v->active = p->active;
+	v->complete = p->reached;
+	v->revenue = kpi_sum_value(&p->revenue);
+	v->revenue0 = kpi_sum_value(&p->revenue0);
+	v->cumulative = kpi_sum_value(&p->cumulative);
+}
+
+/* Values of age k of one row, given its active counts. */
+static void
+cell_values(const struct kpi_cohort *c, const struct row *row, size_t k,
+	    const unsigned long long *act, double cumulative, struct values *v)
+{
+	const struct cell *cells = &c->cells[row->cells];
+
+	v->size = row->size;
+	v->active = act[k];
+	v->complete = row->cohort + (long)k <= c->last_complete;
+	v->revenue = kpi_sum_value(&cells[k].revenue);
+	v->revenue0 = kpi_sum_value(&cells[0].revenue);
+	v->cumulative = cumulative;
+}
+
+/* The rows sorted by group and cohort, into a new array. */
+static enum kpi_status
+sorted_rows(const struct kpi_cohort *c, size_t **out, struct kpi_error *err)
+{
+	size_t i, *idx = malloc((c->nrows + 1) * sizeof(*idx));
+
+	if (!idx)
+		return nomem(err);
+	for (i = 0; i < c->nrows; i++)
+		idx[i] = i;
+	sorting = c;
+	qsort(idx, c->nrows, sizeof(*idx), compare_rows);
+	*out = idx;
+	return KPI_OK;
+}
+
+static size_t
+max_cells(const struct kpi_cohort *c)
+{
+	size_t i, m = 0;
+
+	for (i = 0; i < c->nrows; i++)
+		if (c->rowv[i].ncells > m)
+			m = c->rowv[i].ncells;
+	return m;
+}
+
+enum kpi_status
+kpi_cohort_write(struct kpi_cohort *c, const struct kpi_cohort_report *r,
+		 struct kpi_csv_writer *w, struct kpi_error *err)
+{
+	static const char *const long_cols[] = {
+		"cohort", "age", "period", "size", "active", "retention",
+		"retention_lo", "retention_hi", "revenue", "revenue_retention",
+		"ltv",
+	};
+	int have_value = c->opt->value_col != NULL;
+	size_t *idx = NULL, i, j, k, width = 0;
+	unsigned long long *act = NULL;
+	struct pool *pools = NULL;
+	enum kpi_status st;
+
+	if (!c->finished) {
+		st = kpi_cohort_finish(c, err);
+		if (st != KPI_OK)
+			return st;
+	}
+	width = max_cells(c);
+	write_group_header(c, w);
+	if (r->wide) {
+		char name[32];
+
+		kpi_csv_write_str(w, "cohort");
+		kpi_csv_write_str(w, "size");
+		for (k = 0; k < width; k++) {
+			snprintf(name, sizeof(name), "age_%zu", k);
+			kpi_csv_write_str(w, name);
+		}
+	} else {
+		for (i = 0; i < sizeof(long_cols) / sizeof(long_cols[0]); i++)
+			kpi_csv_write_str(w, long_cols[i]);
+	}
+	kpi_csv_end_row(w);
+	if (c->nrows == 0)
+		return kpi_csv_writer_status(w);
+	st = sorted_rows(c, &idx, err);
+	if (st != KPI_OK)
+		return st;
+	act = malloc(width * sizeof(*act));
+	pools = malloc(width * sizeof(*pools));
+	if (!act || !pools) {
+		free(act);
+		free(pools);
+		free(idx);
+		return nomem(err);
+	}
+	for (i = 0; i < c->nrows; i = j) {
+		uint32_t group = c->rowv[idx[i]].group;
+		unsigned long long total = 0;
+
+		for (j = i; j < c->nrows &&
+			    compare_groups(c, group, c->rowv[idx[j]].group) == 0; j++) {
+			const struct row *row = &c->rowv[idx[j]];
+			const struct cell *cells = &c->cells[row->cells];
+			struct kpi_sum cum = { 0, 0 };
+			struct values v;
+
+			total += row->size;
+			row_active(c, row, r, act);
+			write_group(c, w, group);
+			write_period(c, r, w, row->cohort);
+			if (r->wide)
+				kpi_csv_write_long(w, (long long)row->size);
+			for (k = 0; k < (r->wide ? width : row->ncells); k++) {
+				if (k >= row->ncells) {
+					kpi_csv_write_empty(w);
+					continue;
+				}
+				kpi_sum_add(&cum, kpi_sum_value(&cells[k].revenue));
+				cell_values(c, row, k, act, kpi_sum_value(&cum), &v);
+				if (r->wide) {
+					write_measure(w, r,
+						      measure(&v, r, have_value, r->measure),
+						      r->measure == KPI_COHORT_ACTIVE);
+					continue;
+				}
+				if (k > 0) {
+					write_group(c, w, group);
+					write_period(c, r, w, row->cohort);
+				}
+				kpi_csv_write_long(w, (long long)k);
+				write_period(c, r, w, row->cohort + (long)k);
+				write_long_values(w, r, have_value, &v);
+			}
+			if (r->wide)
+				kpi_csv_end_row(w);
+		}
+		if (!r->summary)
+			continue;
+		/* The weighted average over the cohorts that reached each age:
+		 * pooled counts, so each customer weighs the same. */
+		pool_group(c, r, idx + i, j - i, width, act, pools);
+		if (r->wide) {
+			write_group(c, w, group);
+			kpi_csv_write_empty(w);
+			kpi_csv_write_long(w, (long long)total);
+		}
+		for (k = 0; k < width; k++) {
+			struct values v;
+
+			pool_values(&pools[k], &v);
+			if (r->wide) {
+				write_measure(w, r, measure(&v, r, have_value, r->measure),
+					      r->measure == KPI_COHORT_ACTIVE);
+				continue;
+			}
+			if (!pools[k].reached)
+				continue;
+			write_group(c, w, group);
+			kpi_csv_write_empty(w);
+			kpi_csv_write_long(w, (long long)k);
+			kpi_csv_write_empty(w);
+			write_long_values(w, r, have_value, &v);
+		}
+		if (r->wide)
+			kpi_csv_end_row(w);
+	}
+	free(pools);
+	free(act);
+	free(idx);
+	return kpi_csv_writer_status(w);
+}
+
+static void
+write_ratio(struct kpi_csv_writer *w, const struct kpi_cohort_report *r,
+	    double num, double den)
+{
+	if (den == 0)
+		kpi_csv_write_empty(w);
+	else
+		kpi_csv_write_double(w, num / den, r->precision);
+}
+
+enum kpi_status
+kpi_cohort_write_nrr(struct kpi_cohort *c, const struct kpi_cohort_report *r,
+		     struct kpi_csv_writer *w, struct kpi_error *err)
+{
+	static const char *const cols[] = {
+		"period", "start_customers", "retained_customers",
+		"logo_retention", "start_revenue", "retained_revenue",
+		"expansion", "contraction", "churned_revenue", "new_customers",
+		"new_revenue", "reactivated_customers", "reactivated_revenue",
+		"nrr", "grr",
+	};
+	uint32_t *groups = NULL;
+	size_t i, g;
+	long q;
+	enum kpi_status st;
+
+	if (!c->finished) {
+		st = kpi_cohort_finish(c, err);
+		if (st != KPI_OK)
+			return st;
+	}
+	if (c->opt->nrr_lag <= 0 || !c->opt->value_col)
+		return kpi_error_set(err, KPI_EINVAL, 0,
+				     "net revenue retention needs an amount column and a lag");
+	write_group_header(c, w);
+	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+		kpi_csv_write_str(w, cols[i]);
+	kpi_csv_end_row(w);
+	if (!c->nrr)
+		return kpi_csv_writer_status(w);
+	groups = malloc(c->ngroups * sizeof(*groups));
+	if (!groups)
+		return nomem(err);
+	for (g = 0; g < c->ngroups; g++)
+		groups[g] = (uint32_t)g;
+	sorting = c;
+	qsort(groups, c->ngroups, sizeof(*groups), compare_group_slots);
+	for (i = 0; i < c->ngroups; i++) {
+		uint32_t grp = groups[i];
+
+		if (c->group_first[grp] == LONG_MAX)
+			continue;	/* every row of it was rejected */
+		for (q = c->group_first[grp] + c->opt->nrr_lag; q <= c->asof_idx;
+		     q++) {
+			const struct nrr_cell *x = &c->nrr[grp][q - c->pmin];
+			double start = kpi_sum_value(&x->start_rev);
+			double retained = kpi_sum_value(&x->retained_rev);
+			double react = kpi_sum_value(&x->reactivated_rev);
+			int m;
+
+			write_group(c, w, grp);
+			write_period(c, r, w, q);
+			kpi_csv_write_long(w, (long long)x->start);
+			if (q > c->last_complete) {
+				/* The period is not over: only its start is
+				 * known. */
+				kpi_csv_write_empty(w);
+				kpi_csv_write_empty(w);
+				kpi_csv_write_double(w, start, r->precision);
+				for (m = 0; m < 11; m++)
+					kpi_csv_write_empty(w);
+				kpi_csv_end_row(w);
+				continue;
+			}
+			kpi_csv_write_long(w, (long long)x->retained);
+			write_ratio(w, r, (double)x->retained, (double)x->start);
+			kpi_csv_write_double(w, start, r->precision);
+			kpi_csv_write_double(w, retained, r->precision);
+			kpi_csv_write_double(w, kpi_sum_value(&x->expansion),
+					     r->precision);
+			kpi_csv_write_double(w, kpi_sum_value(&x->contraction),
+					     r->precision);
+			kpi_csv_write_double(w, kpi_sum_value(&x->churned),
+					     r->precision);
+			kpi_csv_write_long(w, (long long)x->fresh);
+			kpi_csv_write_double(w, kpi_sum_value(&x->fresh_rev),
+					     r->precision);
+			kpi_csv_write_long(w, (long long)x->reactivated);
+			kpi_csv_write_double(w, react, r->precision);
+			write_ratio(w, r,
+				    retained + (r->include_reactivated ? react : 0),
+				    start);
+			write_ratio(w, r, kpi_sum_value(&x->gross), start);
+			kpi_csv_end_row(w);
+		}
+	}
+	free(groups);
+	return kpi_csv_writer_status(w);
+}
