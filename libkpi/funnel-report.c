@@ -180,12 +180,56 @@ funnel_cohort(const struct kpi_funnel_report_options *r,
 
 /* ==== Cells: (group, cohort) -> counters ==== */
 
+/* Whole days to the next stage, kept as int32 (half the memory of
+ * doubles: one value per conversion is the funnel's only per-deal cost
+ * beyond the deal table). */
+struct days {
+	int32_t *v;
+	size_t n, cap;
+};
+
+static enum kpi_status
+days_push(struct days *d, int32_t x, struct kpi_error *err)
+{
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 16;
+		int32_t *v = realloc(d->v, cap * sizeof(*v));
+
+		if (!v)
+			return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
+		d->v = v;
+		d->cap = cap;
+	}
+	d->v[d->n++] = x;
+	return KPI_OK;
+}
+
+static int
+compare_int32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median (R's type 7: the mean of the middle two for even n). */
+static double
+days_median(struct days *d)
+{
+	if (!d->n)
+		return NAN;
+	qsort(d->v, d->n, sizeof(*d->v), compare_int32);
+	if (d->n % 2)
+		return d->v[d->n / 2];
+	return ((double)d->v[d->n / 2 - 1] + (double)d->v[d->n / 2]) / 2;
+}
+
 /* Per cell and stage. */
 struct stage_cell {
 	unsigned long entered, converted, lost, open, skipped;
 	int32_t last_entry;		/* latest known entry day, for --window */
 	int has_unknown;		/* an entry day is not known */
-	struct kpi_values days;		/* days to the next stage */
+	struct days days;		/* days to the next stage */
 };
 
 struct cells {
@@ -200,7 +244,7 @@ cells_free(struct cells *cs)
 	size_t i;
 
 	for (i = 0; cs->c && i < cs->cap * cs->nstages; i++)
-		kpi_values_free(&cs->c[i].days);
+		free(cs->c[i].days.v);
 	free(cs->c);
 	kpi_group_free(cs->keys);
 }
@@ -289,12 +333,18 @@ count_deal(struct cells *cs, const struct kpi_funnel_report_options *r,
 			break;
 		if (next != NO_DAY) {
 			/* A conversion outside the window does not count;
-			 * without both days it cannot be checked. */
-			if (r->window < 0 || !known || next - here <= r->window)
+			 * without both days it cannot be checked.  With
+			 * strict skips the next stage may have been entered
+			 * before this one (a regression): the deal entered
+			 * both, but took no step forward within a window and
+			 * has no days to the next stage. */
+			int forward = known && next >= here;
+
+			if (r->window < 0 || !known ||
+			    (forward && next - here <= r->window))
 				c->converted++;
-			if (known) {
-				st = kpi_values_push(&c->days, (double)(next - here),
-						     err);
+			if (forward) {
+				st = days_push(&c->days, next - here, err);
 				if (st != KPI_OK)
 					return st;
 			}
@@ -348,7 +398,6 @@ write_funnel_cell(const struct kpi_funnel *f, const struct cells *cs,
 		int judged = r->window < 0 ||
 			     (!c->has_unknown && c->last_entry != NO_DAY &&
 			      (long)c->last_entry + r->window <= r->as_of);
-		double median = NAN;
 
 		funnel_write_group(f, w, (size_t)group);
 		if (r->has_every)
@@ -375,11 +424,7 @@ write_funnel_cell(const struct kpi_funnel *f, const struct cells *cs,
 		kpi_csv_write_double(w, first && c->entered >= r->min_n
 				     ? (double)c->entered / (double)first : NAN,
 				     r->precision);
-		if (c->days.n) {
-			kpi_values_sort(&c->days);
-			median = kpi_quantile_sorted(c->days.v, c->days.n, 0.5, 7);
-		}
-		kpi_csv_write_double(w, median, r->precision);
+		kpi_csv_write_double(w, days_median(&c->days), r->precision);
 		kpi_csv_end_row(w);
 	}
 }

@@ -66,8 +66,9 @@ void kpi_funnel_free(struct kpi_funnel *f);
 enum kpi_status kpi_funnel_header(struct kpi_funnel *f,
 				  const struct kpi_csv_header *h,
 				  struct kpi_error *err);
-/* One row.  An unknown stage, a bad date or amount, a deal seen under two
- * groups or with two amounts is KPI_EPARSE with the column named. */
+/* One row.  An unknown stage, a bad date or amount, or a deal seen under
+ * two groups is KPI_EPARSE with the column named.  In a history, the
+ * amount of a deal's latest row counts. */
 enum kpi_status kpi_funnel_add(struct kpi_funnel *f,
 			       const struct kpi_csv_record *rec,
 			       struct kpi_error *err);
