@@ -14,30 +14,36 @@
 #include "kpi/num.h"
 
 #define NBUCKETS 256
-#define BUCKET_SHIFT 8
-#define DEFAULT_BUCKET_RECORDS 2048
-#define FIRST_BUCKET_RECORDS 64
+#define DEFAULT_BUCKET_BYTES ((size_t)32 * 1024)
+#define FIRST_BUCKET_BYTES ((size_t)1024)
+#define MAX_ID_LEN 65535
 #define NO_CHUNK UINT32_MAX
 
-/* One event as kept between the passes. */
-struct rec {
-	uint32_t slot;		/* customer */
-	int32_t period;		/* period index */
-	double amount;
-};
+/*
+ * An event as kept between the passes, packed into its bucket's bytes
+ * (fields read and written with memcpy; which are present depends on the
+ * options, and is the same for every record of a run):
+ *	uint32_t hash		low bits of the id's hash
+ *	int32_t period		period index of the date
+ *	double amount		with a value column
+ *	uint32_t group		group slot, with -g
+ *	int32_t cohort		cohort day, with a cohort column
+ *	uint16_t idlen, then the id's bytes
+ */
 
-/* A bucket's records written to the temporary file in one piece. */
+/* A bucket's bytes written to the temporary file in one piece. */
 struct chunk {
 	uint64_t offset;
-	uint32_t n;
+	uint32_t len;
 	uint32_t next;		/* next chunk of the same bucket */
 };
 
 struct bucket {
-	struct rec *buf;
-	uint32_t n, cap;
+	unsigned char *buf;	/* the records not written out yet */
+	size_t used, cap;
 	uint32_t head, tail;	/* its chunks, in order */
-	uint64_t spilled;	/* records in those chunks */
+	uint64_t spilled;	/* bytes in those chunks */
+	uint64_t nrec;		/* records in all */
 };
 
 /* One (group, cohort, age) cell. */
@@ -63,10 +69,24 @@ struct nrr_cell {
 		churned, fresh_rev, reactivated_rev;
 };
 
+/* One event of the customer being folded in. */
+struct event {
+	long period;
+	double amount;
+};
+
 /* A customer's distinct active periods and their revenue. */
 struct active {
 	long period;
 	double revenue;
+};
+
+/* A bucket's customers while it is processed: open addressing on the
+ * id's hash; `local` is 1 + the customer's number in the bucket, 0 for an
+ * empty place. */
+struct local_slot {
+	uint32_t hash;
+	uint32_t local;
 };
 
 struct kpi_cohort {
@@ -78,18 +98,23 @@ struct kpi_cohort {
 	size_t *lens;
 
 	struct kpi_group *groups;	/* group tuples (with -g) */
-	struct kpi_group *customers;	/* customer ids */
-	uint32_t *cust_group;		/* [slot], with -g */
-	int32_t *cust_cohort;		/* [slot] cohort day, with a cohort column */
+	/* Only to check, as rows arrive, that a customer keeps its group and
+	 * cohort date (with -g or a cohort column). */
+	struct kpi_group *customers;
+	uint32_t *cust_group;
+	int32_t *cust_cohort;
 	size_t cust_cap;
 
 	/* Pass 1: events by bucket, spilled to a temporary file. */
+	size_t off_amount, off_group, off_cohort, off_len, rec_head;
 	struct bucket buckets[NBUCKETS];
-	uint32_t bucket_records;
+	size_t bucket_bytes;
 	struct chunk *chunks;
 	size_t nchunks, chunks_cap;
 	int fd;
 	uint64_t file_size;
+	unsigned char *scratch;		/* one record being built */
+	size_t scratch_cap;
 
 	long week_rem;			/* first days of weeks are this mod 7 */
 	long cache_day, cache_idx;	/* the last day's period */
@@ -101,6 +126,7 @@ struct kpi_cohort {
 
 	/* Pass 2: the table. */
 	int finished;
+	size_t ncustomers;
 	long as_of, asof_idx, last_complete;
 	struct kpi_group *rowkeys;	/* (group, cohort) -> row */
 	struct row *rowv;
@@ -110,14 +136,21 @@ struct kpi_cohort {
 	struct nrr_cell **nrr;		/* [group][period - pmin] */
 	long *group_first;		/* [group] earliest event period */
 	size_t ngroups;
+	struct event *ev;		/* one customer's events */
+	size_t ev_cap;
 	struct active *act;		/* one customer's periods */
 	size_t act_cap;
-	struct rec *sorted;		/* one bucket, sorted by customer */
-	size_t sorted_cap;
-	struct rec *loaded;
+	/* one bucket */
+	unsigned char *loaded;
 	size_t loaded_cap;
+	uint32_t *rec_local, *rec_off, *by_customer;
+	size_t rec_cap;
+	uint32_t *first_off;		/* [local] the customer's first record */
 	size_t *counts;
 	size_t counts_cap;
+	size_t local_cap;
+	struct local_slot *table;
+	size_t table_cap;
 };
 
 static enum kpi_status
@@ -333,9 +366,15 @@ kpi_cohort_new(struct kpi_cohort **out, const struct kpi_cohort_options *opt,
 		return nomem(err);
 	c->opt = opt;
 	c->fd = -1;
-	c->bucket_records = DEFAULT_BUCKET_RECORDS;
-	if (opt->bucket_records > 0 && opt->bucket_records < UINT32_MAX / 2)
-		c->bucket_records = (uint32_t)opt->bucket_records;
+	c->bucket_bytes = opt->bucket_bytes ? opt->bucket_bytes
+					    : DEFAULT_BUCKET_BYTES;
+	if (c->bucket_bytes > UINT32_MAX / 2)
+		c->bucket_bytes = UINT32_MAX / 2;
+	c->off_amount = 8;
+	c->off_group = c->off_amount + (opt->value_col ? sizeof(double) : 0);
+	c->off_cohort = c->off_group + (ngroup ? sizeof(uint32_t) : 0);
+	c->off_len = c->off_cohort + (opt->cohort_col ? sizeof(int32_t) : 0);
+	c->rec_head = c->off_len + sizeof(uint16_t);
 	for (i = 0; i < NBUCKETS; i++)
 		c->buckets[i].head = c->buckets[i].tail = NO_CHUNK;
 	ws = kpi_period_start(0, KPI_PERIOD_WEEK, &opt->common->cal);
@@ -344,13 +383,37 @@ kpi_cohort_new(struct kpi_cohort **out, const struct kpi_cohort_options *opt,
 	c->parts = calloc(ngroup + 1, sizeof(*c->parts));
 	c->lens = calloc(ngroup + 1, sizeof(*c->lens));
 	if (!c->group_idx || !c->parts || !c->lens ||
-	    kpi_group_new(&c->customers, 1, err) != KPI_OK ||
+	    ((ngroup || opt->cohort_col) &&
+	     kpi_group_new(&c->customers, 1, err) != KPI_OK) ||
 	    (ngroup && kpi_group_new(&c->groups, ngroup, err) != KPI_OK)) {
 		kpi_cohort_free(c);
 		return nomem(err);
 	}
 	*out = c;
 	return KPI_OK;
+}
+
+/* The memory of pass 2's per-bucket work. */
+static void
+free_bucket_work(struct kpi_cohort *c)
+{
+	free(c->ev);
+	free(c->act);
+	free(c->loaded);
+	free(c->rec_local);
+	free(c->rec_off);
+	free(c->by_customer);
+	free(c->first_off);
+	free(c->counts);
+	free(c->table);
+	c->ev = NULL;
+	c->act = NULL;
+	c->loaded = NULL;
+	c->rec_local = c->rec_off = c->by_customer = c->first_off = NULL;
+	c->counts = NULL;
+	c->table = NULL;
+	c->ev_cap = c->act_cap = c->loaded_cap = c->rec_cap = 0;
+	c->counts_cap = c->local_cap = c->table_cap = 0;
 }
 
 static void
@@ -361,7 +424,7 @@ release_buckets(struct kpi_cohort *c)
 	for (i = 0; i < NBUCKETS; i++) {
 		free(c->buckets[i].buf);
 		c->buckets[i].buf = NULL;
-		c->buckets[i].n = c->buckets[i].cap = 0;
+		c->buckets[i].used = c->buckets[i].cap = 0;
 	}
 	free(c->chunks);
 	c->chunks = NULL;
@@ -393,10 +456,8 @@ kpi_cohort_free(struct kpi_cohort *c)
 	free(c->lens);
 	free(c->rowv);
 	free(c->cells);
-	free(c->act);
-	free(c->sorted);
-	free(c->loaded);
-	free(c->counts);
+	free(c->scratch);
+	free_bucket_work(c);
 	free(c);
 }
 
@@ -557,14 +618,14 @@ grow_customers(struct kpi_cohort *c, size_t slot, struct kpi_error *err)
 	return KPI_OK;
 }
 
-/* Write a full bucket to the temporary file as one chunk. */
+/* Write a bucket's bytes to the temporary file as one chunk. */
 static enum kpi_status
 spill(struct kpi_cohort *c, struct bucket *b, struct kpi_error *err)
 {
 	const char *dir = c->opt->tmpdir && *c->opt->tmpdir ? c->opt->tmpdir
 							    : "/tmp";
-	const unsigned char *p = (const unsigned char *)b->buf;
-	size_t left = (size_t)b->n * sizeof(struct rec);
+	const unsigned char *p = b->buf;
+	size_t left = b->used;
 	struct chunk *ch;
 
 	if (c->fd < 0) {
@@ -602,7 +663,7 @@ spill(struct kpi_cohort *c, struct bucket *b, struct kpi_error *err)
 	}
 	ch = &c->chunks[c->nchunks];
 	ch->offset = c->file_size;
-	ch->n = b->n;
+	ch->len = (uint32_t)b->used;
 	ch->next = NO_CHUNK;
 	if (b->tail == NO_CHUNK)
 		b->head = (uint32_t)c->nchunks;
@@ -610,42 +671,139 @@ spill(struct kpi_cohort *c, struct bucket *b, struct kpi_error *err)
 		c->chunks[b->tail].next = (uint32_t)c->nchunks;
 	b->tail = (uint32_t)c->nchunks;
 	c->nchunks++;
-	c->file_size += (uint64_t)b->n * sizeof(struct rec);
-	b->spilled += b->n;
-	b->n = 0;
+	c->file_size += b->used;
+	b->spilled += b->used;
+	b->used = 0;
 	return KPI_OK;
 }
 
+/* A 64-bit hash of an id's bytes: word-at-a-time multiply-xorshift, then
+ * SplitMix64's finaliser (Steele, Lea & Flood 2014) for full avalanche:
+ * the top byte picks the bucket, the low 32 bits place the id in the
+ * bucket's table. */
+static uint64_t
+hash_id(const char *s, size_t n)
+{
+	uint64_t h = UINT64_C(0x9E3779B97F4A7C15) ^ (uint64_t)n, w;
+
+	while (n >= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * UINT64_C(0xBF58476D1CE4E5B9);
+		h ^= h >> 29;
+		s += 8;
+		n -= 8;
+	}
+	w = 0;
+	if (n)
+		memcpy(&w, s, n);
+	h = (h ^ w) * UINT64_C(0x94D049BB133111EB);
+	h ^= h >> 30;
+	h *= UINT64_C(0xBF58476D1CE4E5B9);
+	h ^= h >> 27;
+	h *= UINT64_C(0x94D049BB133111EB);
+	h ^= h >> 31;
+	return h;
+}
+
+/* Append one record to the bucket of its id, writing the bucket out first
+ * when the record does not fit. */
 static enum kpi_status
-append_event(struct kpi_cohort *c, uint32_t slot, long period, double amount,
+append_event(struct kpi_cohort *c, const char *id, size_t idlen, long period,
+	     double amount, uint32_t group, int32_t cohort,
 	     struct kpi_error *err)
 {
-	struct bucket *b = &c->buckets[slot & (NBUCKETS - 1)];
-	struct rec *r;
+	uint64_t h = hash_id(id, idlen);
+	struct bucket *b = &c->buckets[h >> 56];
+	size_t len = c->rec_head + idlen;
+	uint32_t h32 = (uint32_t)h;
+	int32_t p32 = (int32_t)period;
+	uint16_t l16 = (uint16_t)idlen;
+	unsigned char *r;
 	enum kpi_status st;
 
-	if (b->n == b->cap) {
-		uint32_t cap;
-
-		if (b->cap >= c->bucket_records) {
+	if (b->cap - b->used < len) {
+		if (b->used && b->cap >= c->bucket_bytes) {
 			st = spill(c, b, err);
 			if (st != KPI_OK)
 				return st;
-		} else {
-			cap = b->cap ? b->cap * 2 : FIRST_BUCKET_RECORDS;
-			if (cap > c->bucket_records)
-				cap = c->bucket_records;
-			r = realloc(b->buf, (size_t)cap * sizeof(*r));
+		}
+		if (b->cap - b->used < len) {
+			size_t cap = b->cap ? b->cap : FIRST_BUCKET_BYTES;
+
+			while (cap < b->used + len)
+				cap *= 2;
+			if (cap > c->bucket_bytes && b->used + len <= c->bucket_bytes)
+				cap = c->bucket_bytes;
+			r = realloc(b->buf, cap);
 			if (!r)
 				return nomem(err);
 			b->buf = r;
 			b->cap = cap;
 		}
 	}
-	r = &b->buf[b->n++];
-	r->slot = slot;
-	r->period = (int32_t)period;
-	r->amount = amount;
+	r = b->buf + b->used;
+	memcpy(r, &h32, sizeof(h32));
+	memcpy(r + 4, &p32, sizeof(p32));
+	if (c->opt->value_col)
+		memcpy(r + c->off_amount, &amount, sizeof(amount));
+	if (c->opt->ngroup)
+		memcpy(r + c->off_group, &group, sizeof(group));
+	if (c->opt->cohort_col)
+		memcpy(r + c->off_cohort, &cohort, sizeof(cohort));
+	memcpy(r + c->off_len, &l16, sizeof(l16));
+	memcpy(r + c->rec_head, id, idlen);
+	b->used += len;
+	b->nrec++;
+	return KPI_OK;
+}
+
+/* With -g or a cohort column: the customer must keep the group and the
+ * cohort date of its first row.  Checked here, as rows arrive, so that a
+ * row that breaks the rule can be rejected (and kept with --rejects). */
+static enum kpi_status
+check_customer(struct kpi_cohort *c, const struct kpi_csv_record *rec,
+	       const char *id, size_t idlen, size_t gslot, long cday,
+	       struct kpi_error *err)
+{
+	const struct kpi_cohort_options *opt = c->opt;
+	unsigned long line = rec->line;
+	size_t slot;
+	int added;
+	enum kpi_status st;
+
+	st = kpi_group_intern(c->customers, &id, &idlen, &slot, &added, err);
+	if (st != KPI_OK)
+		return st;
+	if (added) {
+		st = grow_customers(c, slot, err);
+		if (st != KPI_OK)
+			return st;
+		if (opt->ngroup)
+			c->cust_group[slot] = (uint32_t)gslot;
+		if (opt->cohort_col)
+			c->cust_cohort[slot] = (int32_t)cday;
+		return KPI_OK;
+	}
+	if (opt->ngroup && c->cust_group[slot] != gslot) {
+		char was[96], now[96];
+
+		group_text(c, c->cust_group[slot], 0, was, sizeof(was));
+		group_text(c, 0, 1, now, sizeof(now));
+		kpi_error_set(err, KPI_EPARSE, line,
+			      "customer \"%.40s\" is in group \"%s\" on an earlier row and \"%s\" here",
+			      id, was, now);
+		return bad_row(err, KPI_EPARSE, line,
+			       differing_group_column(c, c->cust_group[slot]));
+	}
+	if (opt->cohort_col && c->cust_cohort[slot] != (int32_t)cday) {
+		char was[KPI_DATE_BUFSZ];
+
+		kpi_date_format_iso(c->cust_cohort[slot], was);
+		kpi_error_set(err, KPI_EPARSE, line,
+			      "customer \"%.40s\" has cohort date %s on an earlier row and \"%s\" here",
+			      id, was, rec->fields[c->cohort_idx]);
+		return bad_row(err, KPI_EPARSE, line, opt->cohort_col);
+	}
 	return KPI_OK;
 }
 
@@ -659,8 +817,7 @@ kpi_cohort_add(struct kpi_cohort *c, const struct kpi_csv_record *rec,
 	unsigned long line = rec->line;
 	long day, cday = 0, pidx, cidx = 0;
 	double amount = 0;
-	size_t gslot = 0, slot, i, idlen;
-	int added;
+	size_t gslot = 0, i, idlen;
 	enum kpi_status st;
 
 	if (c->finished)
@@ -707,6 +864,14 @@ kpi_cohort_add(struct kpi_cohort *c, const struct kpi_csv_record *rec,
 		}
 	}
 
+	idlen = strlen(id);
+	if (idlen > MAX_ID_LEN) {
+		kpi_error_set(err, KPI_EPARSE, line,
+			      "the customer id is longer than %d bytes",
+			      MAX_ID_LEN);
+		return bad_row(err, KPI_EPARSE, line, opt->id_col);
+	}
+
 	/* ==== The customer and its group ==== */
 	if (opt->ngroup) {
 		for (i = 0; i < opt->ngroup; i++) {
@@ -718,40 +883,13 @@ kpi_cohort_add(struct kpi_cohort *c, const struct kpi_csv_record *rec,
 		if (st != KPI_OK)
 			return st;
 	}
-	idlen = strlen(id);
-	st = kpi_group_intern(c->customers, &id, &idlen, &slot, &added, err);
-	if (st != KPI_OK)
-		return st;
-	if (!added && opt->ngroup && c->cust_group[slot] != gslot) {
-		char was[96], now[96];
-
-		group_text(c, c->cust_group[slot], 0, was, sizeof(was));
-		group_text(c, 0, 1, now, sizeof(now));
-		kpi_error_set(err, KPI_EPARSE, line,
-			      "customer \"%.40s\" is in group \"%s\" on an earlier row and \"%s\" here",
-			      id, was, now);
-		return bad_row(err, KPI_EPARSE, line,
-			       differing_group_column(c, c->cust_group[slot]));
-	}
-	if (!added && opt->cohort_col && c->cust_cohort[slot] != (int32_t)cday) {
-		char was[KPI_DATE_BUFSZ];
-
-		kpi_date_format_iso(c->cust_cohort[slot], was);
-		kpi_error_set(err, KPI_EPARSE, line,
-			      "customer \"%.40s\" has cohort date %s on an earlier row and \"%s\" here",
-			      id, was, f[c->cohort_idx]);
-		return bad_row(err, KPI_EPARSE, line, opt->cohort_col);
-	}
-	if (added) {
-		st = grow_customers(c, slot, err);
+	if (c->customers) {
+		st = check_customer(c, rec, id, idlen, gslot, cday, err);
 		if (st != KPI_OK)
 			return st;
-		if (opt->ngroup)
-			c->cust_group[slot] = (uint32_t)gslot;
-		if (opt->cohort_col)
-			c->cust_cohort[slot] = (int32_t)cday;
 	}
-	st = append_event(c, (uint32_t)slot, pidx, amount, err);
+	st = append_event(c, id, idlen, pidx, amount, (uint32_t)gslot,
+			  (int32_t)cday, err);
 	if (st != KPI_OK)
 		return st;
 	if (!c->have_day || day > c->last_day)
@@ -806,28 +944,30 @@ find_row(struct kpi_cohort *c, uint32_t group, long cohort, struct row **out,
 }
 
 static int
-compare_rec_period(const void *pa, const void *pb)
+compare_event_period(const void *pa, const void *pb)
 {
-	const struct rec *a = pa, *b = pb;
+	const struct event *a = pa, *b = pb;
 
 	return (a->period > b->period) - (a->period < b->period);
 }
 
+/* Most customers have a handful of events: insertion sort; qsort for the
+ * few with many. */
 static void
-sort_by_period(struct rec *r, size_t n)
+sort_by_period(struct event *e, size_t n)
 {
 	size_t i, j;
 
 	if (n > 24) {
-		qsort(r, n, sizeof(*r), compare_rec_period);
+		qsort(e, n, sizeof(*e), compare_event_period);
 		return;
 	}
 	for (i = 1; i < n; i++) {
-		struct rec x = r[i];
+		struct event x = e[i];
 
-		for (j = i; j > 0 && r[j - 1].period > x.period; j--)
-			r[j] = r[j - 1];
-		r[j] = x;
+		for (j = i; j > 0 && e[j - 1].period > x.period; j--)
+			e[j] = e[j - 1];
+		e[j] = x;
 	}
 }
 
@@ -893,38 +1033,38 @@ customer_nrr(struct kpi_cohort *c, uint32_t group, long cohort,
 	}
 }
 
-/* Fold one customer's events (any order) into the table. */
+/* Fold one customer's events (e[0..n-1], any order) into the table.  The
+ * cohort is the period of cohort_day when has_cohort (an explicit cohort
+ * date), else that of the first event. */
 static enum kpi_status
-add_customer(struct kpi_cohort *c, uint32_t slot, struct rec *r, size_t n,
-	     struct kpi_error *err)
+add_customer(struct kpi_cohort *c, uint32_t group, int has_cohort,
+	     long cohort_day, struct event *e, size_t n, struct kpi_error *err)
 {
-	const struct kpi_cohort_options *opt = c->opt;
 	struct active *a;
 	struct kpi_sum sum = { 0, 0 };
 	struct row *row = NULL;
 	struct cell *cells;
-	uint32_t group = opt->ngroup ? c->cust_group[slot] : 0;
 	long cohort;
 	size_t i, m = 0;
 	enum kpi_status st;
 
-	sort_by_period(r, n);
+	sort_by_period(e, n);
 	if (grow_array((void **)&c->act, &c->act_cap, n, sizeof(*c->act), 64))
 		return nomem(err);
 	a = c->act;
 	for (i = 0; i < n; i++) {
-		if (i == 0 || r[i].period != r[i - 1].period) {
+		if (i == 0 || e[i].period != e[i - 1].period) {
 			if (m)
 				a[m - 1].revenue = kpi_sum_value(&sum);
-			a[m].period = r[i].period;
+			a[m].period = e[i].period;
 			sum.sum = sum.comp = 0;
 			m++;
 		}
-		kpi_sum_add(&sum, r[i].amount);
+		kpi_sum_add(&sum, e[i].amount);
 	}
 	a[m - 1].revenue = kpi_sum_value(&sum);
-	if (opt->cohort_col) {
-		st = period_of(c, c->cust_cohort[slot], &cohort, err);
+	if (has_cohort) {
+		st = period_of(c, cohort_day, &cohort, err);
 		if (st != KPI_OK)
 			return st;
 	} else {
@@ -972,60 +1112,180 @@ read_back(struct kpi_cohort *c, void *dst, size_t len, uint64_t offset,
 	return KPI_OK;
 }
 
-/* Load bucket b, sort its records by customer (a counting sort on the
- * slot's high bits; stable, so each customer's events keep their input
- * order) and fold each customer in. */
+/* Does the record at `off` hold the same id as the one at `other`? */
+static int
+same_id(const struct kpi_cohort *c, size_t off, size_t other)
+{
+	uint16_t la, lb;
+
+	memcpy(&la, c->loaded + off + c->off_len, sizeof(la));
+	memcpy(&lb, c->loaded + other + c->off_len, sizeof(lb));
+	return la == lb && memcmp(c->loaded + off + c->rec_head,
+				  c->loaded + other + c->rec_head, la) == 0;
+}
+
+/* Double the bucket's customer table and put every customer back. */
+static int
+grow_table(struct kpi_cohort *c)
+{
+	size_t cap = c->table_cap ? c->table_cap * 2 : 1024, mask = cap - 1, i;
+	struct local_slot *t = calloc(cap, sizeof(*t));
+
+	if (!t)
+		return -1;
+	for (i = 0; i < c->table_cap; i++) {
+		size_t j = c->table[i].hash & mask;
+
+		if (!c->table[i].local)
+			continue;
+		while (t[j].local)
+			j = (j + 1) & mask;
+		t[j] = c->table[i];
+	}
+	free(c->table);
+	c->table = t;
+	c->table_cap = cap;
+	return 0;
+}
+
+/* The bucket-local number of the customer of the record at `off`, a new
+ * one when it was not seen in this bucket before. */
+static enum kpi_status
+local_customer(struct kpi_cohort *c, size_t off, size_t *nlocal,
+	       uint32_t *local, struct kpi_error *err)
+{
+	uint32_t h;
+	size_t j, mask;
+
+	if ((*nlocal + 1) * 2 > c->table_cap && grow_table(c) != 0)
+		return nomem(err);
+	mask = c->table_cap - 1;
+	memcpy(&h, c->loaded + off, sizeof(h));
+	for (j = h & mask; c->table[j].local; j = (j + 1) & mask) {
+		uint32_t l = c->table[j].local - 1;
+
+		if (c->table[j].hash == h && same_id(c, off, c->first_off[l])) {
+			*local = l;
+			return KPI_OK;
+		}
+	}
+	if (grow_array((void **)&c->first_off, &c->local_cap, *nlocal + 1,
+		       sizeof(*c->first_off), 1024) != 0)
+		return nomem(err);
+	c->first_off[*nlocal] = (uint32_t)off;
+	c->table[j].hash = h;
+	c->table[j].local = (uint32_t)(*nlocal + 1);
+	*local = (uint32_t)*nlocal;
+	(*nlocal)++;
+	return KPI_OK;
+}
+
+/* Load bucket b (its chunks, then its in-memory tail), number its
+ * customers with a table that fits in cache, sort the records by customer
+ * (a counting sort: stable, so each customer's first record comes first)
+ * and fold each customer in. */
 static enum kpi_status
 process_bucket(struct kpi_cohort *c, size_t b, struct kpi_error *err)
 {
+	const struct kpi_cohort_options *opt = c->opt;
 	struct bucket *bk = &c->buckets[b];
-	size_t n = (size_t)(bk->spilled + bk->n), got = 0, i, ncust, nlocal;
+	size_t bytes = (size_t)bk->spilled + bk->used, n = (size_t)bk->nrec;
+	size_t got = 0, i, off, nlocal = 0;
 	uint32_t k;
 	enum kpi_status st;
 
 	if (n == 0)
 		return KPI_OK;
-	if (grow_array((void **)&c->loaded, &c->loaded_cap, n,
-		       sizeof(*c->loaded), 1024) != 0 ||
-	    grow_array((void **)&c->sorted, &c->sorted_cap, n,
-		       sizeof(*c->sorted), 1024) != 0)
+	if (bytes > UINT32_MAX)
+		return kpi_error_set(err, KPI_ENOMEM, 0,
+				     "too many events for one pass (%zu bytes in a bucket)",
+				     bytes);
+	if (grow_array((void **)&c->loaded, &c->loaded_cap, bytes, 1,
+		       64 * 1024) != 0)
 		return nomem(err);
 	for (k = bk->head; k != NO_CHUNK; k = c->chunks[k].next) {
-		st = read_back(c, c->loaded + got,
-			       (size_t)c->chunks[k].n * sizeof(struct rec),
+		st = read_back(c, c->loaded + got, c->chunks[k].len,
 			       c->chunks[k].offset, err);
 		if (st != KPI_OK)
 			return st;
-		got += c->chunks[k].n;
+		got += c->chunks[k].len;
 	}
-	if (bk->n)
-		memcpy(c->loaded + got, bk->buf, (size_t)bk->n * sizeof(struct rec));
+	if (bk->used)
+		memcpy(c->loaded + got, bk->buf, bk->used);
 	free(bk->buf);
 	bk->buf = NULL;
-	bk->n = bk->cap = 0;
+	bk->used = bk->cap = 0;
 
-	ncust = kpi_group_count(c->customers);
-	nlocal = ncust > b ? (ncust - b + NBUCKETS - 1) >> BUCKET_SHIFT : 0;
+	if (n > c->rec_cap) {
+		uint32_t *p;
+
+		p = realloc(c->rec_local, n * sizeof(*p));
+		if (!p)
+			return nomem(err);
+		c->rec_local = p;
+		p = realloc(c->rec_off, n * sizeof(*p));
+		if (!p)
+			return nomem(err);
+		c->rec_off = p;
+		p = realloc(c->by_customer, n * sizeof(*p));
+		if (!p)
+			return nomem(err);
+		c->by_customer = p;
+		c->rec_cap = n;
+	}
+	if (c->table_cap)
+		memset(c->table, 0, c->table_cap * sizeof(*c->table));
+	for (i = 0, off = 0; i < n; i++) {
+		uint16_t len;
+
+		st = local_customer(c, off, &nlocal, &c->rec_local[i], err);
+		if (st != KPI_OK)
+			return st;
+		c->rec_off[i] = (uint32_t)off;
+		memcpy(&len, c->loaded + off + c->off_len, sizeof(len));
+		off += c->rec_head + len;
+	}
+	c->ncustomers += nlocal;
+
 	if (grow_array((void **)&c->counts, &c->counts_cap, nlocal + 1,
 		       sizeof(*c->counts), 1024) != 0)
 		return nomem(err);
 	memset(c->counts, 0, (nlocal + 1) * sizeof(*c->counts));
 	for (i = 0; i < n; i++)
-		c->counts[(c->loaded[i].slot >> BUCKET_SHIFT) + 1]++;
+		c->counts[c->rec_local[i] + 1]++;
 	for (i = 1; i <= nlocal; i++)
 		c->counts[i] += c->counts[i - 1];
-	/* counts[l] is now where customer l's events start; scattering moves
+	/* counts[l] is where customer l's records start; placing them moves
 	 * it to where they end, which is where customer l + 1's start. */
 	for (i = 0; i < n; i++)
-		c->sorted[c->counts[c->loaded[i].slot >> BUCKET_SHIFT]++] =
-			c->loaded[i];
+		c->by_customer[c->counts[c->rec_local[i]]++] = c->rec_off[i];
 	for (i = 0; i < nlocal; i++) {
-		size_t start = i ? c->counts[i - 1] : 0, end = c->counts[i];
+		size_t start = i ? c->counts[i - 1] : 0, end = c->counts[i], j;
+		const unsigned char *first = c->loaded + c->by_customer[start];
+		uint32_t group = 0;
+		int32_t cday = 0;
 
-		if (end == start)
-			continue;
-		st = add_customer(c, (uint32_t)(i << BUCKET_SHIFT | b),
-				  c->sorted + start, end - start, err);
+		if (grow_array((void **)&c->ev, &c->ev_cap, end - start,
+			       sizeof(*c->ev), 64) != 0)
+			return nomem(err);
+		for (j = start; j < end; j++) {
+			const unsigned char *r = c->loaded + c->by_customer[j];
+			struct event *e = &c->ev[j - start];
+			int32_t p;
+
+			memcpy(&p, r + 4, sizeof(p));
+			e->period = p;
+			e->amount = 0;
+			if (opt->value_col)
+				memcpy(&e->amount, r + c->off_amount,
+				       sizeof(e->amount));
+		}
+		if (opt->ngroup)
+			memcpy(&group, first + c->off_group, sizeof(group));
+		if (opt->cohort_col)
+			memcpy(&cday, first + c->off_cohort, sizeof(cday));
+		st = add_customer(c, group, opt->cohort_col != NULL, cday,
+				  c->ev, end - start, err);
 		if (st != KPI_OK)
 			return st;
 	}
@@ -1043,6 +1303,14 @@ kpi_cohort_finish(struct kpi_cohort *c, struct kpi_error *err)
 	if (c->finished)
 		return KPI_OK;
 	c->finished = 1;
+	/* The checks of pass 1 are done. */
+	kpi_group_free(c->customers);
+	c->customers = NULL;
+	free(c->cust_group);
+	free(c->cust_cohort);
+	c->cust_group = NULL;
+	c->cust_cohort = NULL;
+	c->cust_cap = 0;
 	c->as_of = opt->has_as_of ? opt->as_of : c->last_day;
 	c->ngroups = opt->ngroup ? kpi_group_count(c->groups) : 1;
 	if (!c->have_day)
@@ -1084,12 +1352,7 @@ kpi_cohort_finish(struct kpi_cohort *c, struct kpi_error *err)
 		st = process_bucket(c, b, err);
 out:
 	release_buckets(c);
-	free(c->loaded);
-	free(c->sorted);
-	free(c->counts);
-	c->loaded = c->sorted = NULL;
-	c->counts = NULL;
-	c->loaded_cap = c->sorted_cap = c->counts_cap = 0;
+	free_bucket_work(c);
 	return st;
 }
 
@@ -1101,8 +1364,10 @@ kpi_cohort_stats(const struct kpi_cohort *c, struct kpi_cohort_stats *s)
 	memset(s, 0, sizeof(*s));
 	s->rows = c->rows;
 	s->ignored = c->ignored;
-	s->customers = kpi_group_count(c->customers);
-	s->groups = c->opt->ngroup ? kpi_group_count(c->groups) : (c->rows ? 1 : 0);
+	s->customers = c->finished ? c->ncustomers
+				   : kpi_group_count(c->customers);
+	s->groups = c->opt->ngroup ? kpi_group_count(c->groups)
+				   : (c->rows ? 1 : 0);
 	s->cohorts = c->nrows;
 	s->spilled = c->file_size;
 	s->as_of = c->as_of;
@@ -1111,7 +1376,7 @@ kpi_cohort_stats(const struct kpi_cohort *c, struct kpi_cohort_stats *s)
 	bytes += c->cust_cap * ((c->cust_group ? sizeof(*c->cust_group) : 0) +
 				(c->cust_cohort ? sizeof(*c->cust_cohort) : 0));
 	for (i = 0; i < NBUCKETS; i++)
-		bytes += c->buckets[i].cap * sizeof(struct rec);
+		bytes += c->buckets[i].cap;
 	bytes += c->chunks_cap * sizeof(*c->chunks);
 	bytes += c->rows_cap * sizeof(*c->rowv) + c->cells_cap * sizeof(*c->cells);
 	if (c->nrr)

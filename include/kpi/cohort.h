@@ -12,7 +12,7 @@
  * kpi_cohort_add() per record, kpi_cohort_finish() once, then any of the
  * writers, then kpi_cohort_free().
  *
- * ==== Memory: why there is a temporary file ====
+ * ==== Memory and speed: two passes over a partitioned copy ====
  *
  * Logo retention needs, per (cohort, age), the number of DISTINCT customers
  * active, and revenue retention the revenue of the customers of a cohort;
@@ -22,33 +22,39 @@
  * change, and a customer active several times in one period counts once.
  * Keeping every customer's (period, revenue) pairs in memory costs 12 to 16
  * bytes per active customer-period: fine for retail data (two or three
- * active months per customer), several hundred bytes per customer for
- * subscription data billed every month.
+ * active months per customer), hundreds of bytes per customer for
+ * subscription data billed every month.  And a table of all customers,
+ * looked up once per row, is the slow part of the naive design: at a
+ * million customers each lookup misses the cache several times.
  *
- * So the work is done in two passes over a compact copy of the events:
+ * So the events are partitioned, hash-join style:
  *
- *  1. While reading, each accepted row is checked, its customer interned in
- *     a kpi_group table (the id's bytes, 50 to 60 bytes a customer with
- *     the table's index), and a 16-byte record (customer slot, period
- *     index, amount) is appended to one of 256 buckets chosen by the slot.
- *     A bucket holds up to 2048 records (32 KiB) in memory; a full bucket
- *     is written to an unlinked temporary file in `tmpdir` as one chunk.
- *     Per customer the engine keeps only its group (4 bytes, with groups)
- *     and its cohort date (4 bytes, with an explicit cohort column).
- *  2. kpi_cohort_finish() reads the buckets back one at a time (its chunks
- *     and its in-memory tail), counting-sorts the records by customer, and
- *     walks each customer's events in period order: its cohort, its
- *     distinct active periods and their revenue, its last active age, and
- *     its revenue movements between periods.  These are folded into the
- *     cohort table, and the bucket's memory is reused for the next one.
+ *  1. While reading, each row is checked, and a compact record (the id's
+ *     hash, the period index, the amount, the group slot and cohort date
+ *     when used, and the id's bytes: 26 bytes for an 8-byte id with an
+ *     amount) is appended to one of 256 buckets chosen by the id's hash.
+ *     A bucket holds up to 32 KiB in memory; a full bucket is written to
+ *     an unlinked temporary file in `tmpdir` as one chunk.  Nothing is
+ *     kept per customer, except with -g or a cohort column, where a
+ *     kpi_group table of ids (about 60 bytes a customer) checks as rows
+ *     arrive that a customer keeps the group and cohort date of its first
+ *     row, so that a row breaking the rule can be rejected with its line.
+ *  2. kpi_cohort_finish() reads the buckets back one at a time (chunks,
+ *     then the in-memory tail).  A bucket holds 1/256 of the customers,
+ *     whose table fits in cache; its records are numbered by customer,
+ *     counting-sorted by customer (stable: a customer's first row comes
+ *     first), and each customer's events are walked in period order: its
+ *     cohort, its distinct active periods and their revenue, its last
+ *     active age, its revenue movements between periods.  These are folded
+ *     into the cohort table, and the bucket's memory is reused.
  *
- * Peak memory is therefore the customer table (about 60 bytes a customer
- * for short ids), at most 8 MiB of bucket buffers, one bucket's records
- * twice while it is sorted (1/256 of the events), and the output table (one
- * cell per group, cohort and age).  The temporary file takes 16 bytes per
- * event beyond what the buffers hold, and small inputs (up to about half a
- * million events) never touch the disk.  The file is unlinked as soon as
- * it is made, so it vanishes with the process however that ends.
+ * Peak memory is therefore at most 8 MiB of bucket buffers, one bucket's
+ * work (its records plus 12 bytes per record: 1/256 of the events), the
+ * output table (one cell per group, cohort and age) and, with -g or a
+ * cohort column, the id table.  The temporary file takes the records'
+ * size beyond what the buffers hold; small inputs (a quarter of a million
+ * events or so) never touch the disk.  The file is unlinked as soon as it
+ * is made, so it vanishes with the process however that ends.
  */
 #ifndef KPI_COHORT_H
 #define KPI_COHORT_H
@@ -109,8 +115,9 @@ struct kpi_cohort_options {
 	long nrr_lag;			/* NRR compares a period with the one
 					 * nrr_lag periods before; 0 = no NRR */
 	const char *tmpdir;		/* for the temporary file; NULL: /tmp */
-	size_t bucket_records;		/* records a bucket holds before it is
-					 * written out; 0: 2048 (tests use 1) */
+	size_t bucket_bytes;		/* bytes a bucket holds in memory before
+					 * it is written out; 0: 32 KiB (tests
+					 * use 1 to exercise the file) */
 	const struct kpi_cli_common *common;	/* calendar, --na, ... */
 	const struct kpi_date_format *date_format;	/* NULL = ISO */
 };
@@ -148,7 +155,8 @@ enum kpi_status kpi_cohort_add(struct kpi_cohort *c,
  * cannot be read back, KPI_ENOMEM. */
 enum kpi_status kpi_cohort_finish(struct kpi_cohort *c, struct kpi_error *err);
 
-/* Counts, for messages, tests and memory reports. */
+/* Counts, for messages, tests and memory reports.  customers is exact
+ * after kpi_cohort_finish() (before it, only with -g or a cohort column). */
 struct kpi_cohort_stats {
 	unsigned long long rows;	/* events kept */
 	unsigned long long ignored;	/* rows dated after the as-of date */
