@@ -1,0 +1,651 @@
+/* pipeline-dist.c - the distribution of bookings: a sum of independent
+ * Bernoulli-weighted deal amounts, exactly on an amount grid with a stated
+ * error bound, or by seeded Monte Carlo spread over threads. */
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kpi/num.h"
+#include "kpi/pipeline.h"
+
+/* A level within this of a cumulative probability reaches it, so that a
+ * tie (P(S <= 0) = 0.1 exactly, level 0.1) does not hinge on rounding. */
+#define LEVEL_EPS 1e-12
+
+enum kpi_status
+kpi_bookings_method_parse(const char *s, enum kpi_bookings_method *out,
+			  struct kpi_error *err)
+{
+	if (strcmp(s, "auto") == 0)
+		*out = KPI_BOOKINGS_AUTO;
+	else if (strcmp(s, "exact") == 0)
+		*out = KPI_BOOKINGS_EXACT;
+	else if (strcmp(s, "monte-carlo") == 0 || strcmp(s, "mc") == 0)
+		*out = KPI_BOOKINGS_MC;
+	else
+		return kpi_error_set(err, KPI_EINVAL, 0,
+				     "\"%s\" is not a method (expected auto, exact or monte-carlo)",
+				     s);
+	return KPI_OK;
+}
+
+const char *
+kpi_bookings_method_name(enum kpi_bookings_method m)
+{
+	switch (m) {
+	case KPI_BOOKINGS_EXACT:	return "exact";
+	case KPI_BOOKINGS_MC:		return "monte-carlo";
+	case KPI_BOOKINGS_AUTO:		break;
+	}
+	return "auto";
+}
+
+void
+kpi_bookings_options_init(struct kpi_bookings_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->method = KPI_BOOKINGS_AUTO;
+	o->tolerance = 0.01;
+	o->grid_max = (size_t)1 << 21;
+	o->draws = 10000;
+	o->seed = 1;
+	o->threads = 1;
+}
+
+/* ==== Random numbers ==== */
+
+/* SplitMix64 (Steele, Lea & Flood 2014): seeds the streams. */
+static uint64_t
+splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9E3779B97F4A7C15u);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+	return z ^ (z >> 31);
+}
+
+/* xoshiro256** (Blackman & Vigna 2018): every bit of its output is good,
+ * so each 64-bit word gives two 32-bit uniforms. */
+struct rng {
+	uint64_t s[4];
+};
+
+static uint64_t
+rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t
+rng_next(struct rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+/* The stream of chunk c under `seed`: independent of how chunks are spread
+ * over threads. */
+static void
+rng_seed(struct rng *r, uint64_t seed, uint64_t chunk)
+{
+	uint64_t x = seed ^ splitmix64(&chunk);
+	int i;
+
+	for (i = 0; i < 4; i++)
+		r->s[i] = splitmix64(&x);
+}
+
+/* ==== Checks and moments ==== */
+
+static enum kpi_status
+check_inputs(const double *amount, const double *p, size_t n,
+	     const double *levels, size_t nlevels, struct kpi_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!isfinite(amount[i]) || amount[i] < 0)
+			return kpi_error_set(err, KPI_EINVAL, 0,
+					     "amount %g of deal %zu is not a finite number >= 0",
+					     amount[i], i + 1);
+		if (!(p[i] >= 0 && p[i] <= 1))
+			return kpi_error_set(err, KPI_EINVAL, 0,
+					     "probability %g of deal %zu is not within 0 and 1",
+					     p[i], i + 1);
+	}
+	for (i = 0; i < nlevels; i++)
+		if (!(levels[i] > 0 && levels[i] < 1))
+			return kpi_error_set(err, KPI_EINVAL, 0,
+					     "quantile level %g is not between 0 and 1",
+					     levels[i]);
+	return KPI_OK;
+}
+
+/* ==== The exact distribution on a grid ==== */
+
+struct term {
+	uint64_t k;		/* amount in grid steps */
+	double p;
+};
+
+static int
+compare_terms(const void *pa, const void *pb)
+{
+	const struct term *x = pa, *y = pb;
+
+	return (x->k > y->k) - (x->k < y->k);
+}
+
+/* Rounding error of the grid `step`: sum |e_i| / 2 into *bound, the
+ * midpoint (lo + hi) / 2 into *shift, and the grid's size (cells, as a
+ * double so that it cannot overflow). */
+static void
+grid_error(const double *amount, size_t n, double step, double *bound,
+	   double *shift, double *cells)
+{
+	struct kpi_sum lo = { 0, 0 }, hi = { 0, 0 }, c = { 0, 0 };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		double k = nearbyint(amount[i] / step), e = amount[i] - k * step;
+
+		kpi_sum_add(&c, k);
+		if (e < 0)
+			kpi_sum_add(&lo, e);
+		else
+			kpi_sum_add(&hi, e);
+	}
+	*bound = (kpi_sum_value(&hi) - kpi_sum_value(&lo)) / 2;
+	*shift = (kpi_sum_value(&hi) + kpi_sum_value(&lo)) / 2;
+	*cells = kpi_sum_value(&c) + 1;
+}
+
+/* Grid terms sorted by k (small first keeps the support small longest),
+ * and the number of cell updates the convolution will make. */
+static enum kpi_status
+grid_terms(const double *amount, const double *p, size_t n, double step,
+	   struct term **out, double *work, struct kpi_error *err)
+{
+	struct term *t = malloc((n ? n : 1) * sizeof(*t));
+	double top = 0, w = 0;
+	size_t i;
+
+	if (!t)
+		return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
+	for (i = 0; i < n; i++) {
+		t[i].k = (uint64_t)nearbyint(amount[i] / step);
+		t[i].p = p[i];
+	}
+	qsort(t, n, sizeof(*t), compare_terms);
+	for (i = 0; i < n; i++) {
+		top += (double)t[i].k;
+		w += top + 1;
+	}
+	*out = t;
+	*work = w;
+	return KPI_OK;
+}
+
+/* Convolve the terms: pmf[s] = P(sum k_i X_i = s), s = 0 .. cells - 1.
+ * Two buffers, so that each step is a plain loop the compiler vectorises:
+ * new[s] = (1 - p) old[s] + p old[s - k]. */
+static enum kpi_status
+convolve(const struct term *t, size_t n, size_t cells, double **out,
+	 struct kpi_error *err)
+{
+	double *a = malloc(cells * sizeof(double));
+	double *b = malloc(cells * sizeof(double));
+	size_t cur = 0, i, s;
+
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return kpi_error_set(err, KPI_ENOMEM, 0,
+				     "out of memory for a grid of %zu cells", cells);
+	}
+	a[0] = 1;
+	for (i = 0; i < n; i++) {
+		size_t k = (size_t)t[i].k, top = cur + k, lo_end;
+		double p = t[i].p, q = 1 - p, *tmp;
+
+		if (k == 0 || p == 0)
+			continue;
+		lo_end = k < cur + 1 ? k : cur + 1;
+		for (s = 0; s < lo_end; s++)
+			b[s] = q * a[s];
+		for (s = cur + 1; s < k; s++)
+			b[s] = 0;
+		for (s = k; s <= cur; s++)
+			b[s] = q * a[s] + p * a[s - k];
+		for (s = (k > cur + 1 ? k : cur + 1); s <= top; s++)
+			b[s] = p * a[s - k];
+		tmp = a;
+		a = b;
+		b = tmp;
+		cur = top;
+	}
+	for (s = cur + 1; s < cells; s++)
+		a[s] = 0;
+	free(b);
+	*out = a;
+	return KPI_OK;
+}
+
+enum kpi_status
+kpi_bookings_pmf(const double *amount, const double *p, size_t n, double step,
+		 size_t max_cells, double **pmf, size_t *size, double *bound,
+		 double *shift, struct kpi_error *err)
+{
+	double b, sh, cells, work;
+	struct term *t = NULL;
+	double *out = NULL;
+	enum kpi_status st;
+
+	st = check_inputs(amount, p, n, NULL, 0, err);
+	if (st != KPI_OK)
+		return st;
+	if (!(step > 0) || !isfinite(step))
+		return kpi_error_set(err, KPI_EINVAL, 0,
+				     "grid step %g is not a number > 0", step);
+	grid_error(amount, n, step, &b, &sh, &cells);
+	if (cells > (double)max_cells)
+		return kpi_error_set(err, KPI_ENOMEM, 0,
+				     "a grid of %.0f cells is more than %zu",
+				     cells, max_cells);
+	st = grid_terms(amount, p, n, step, &t, &work, err);
+	if (st == KPI_OK)
+		st = convolve(t, n, (size_t)cells, &out, err);
+	free(t);
+	if (st != KPI_OK)
+		return st;
+	*pmf = out;
+	*size = (size_t)cells;
+	if (bound)
+		*bound = b;
+	if (shift)
+		*shift = sh;
+	return KPI_OK;
+}
+
+/* Greatest common divisor of whole amounts below 2^53; 0 when some amount
+ * is not whole (then the grid cannot be exact). */
+static double
+whole_gcd(const double *amount, size_t n)
+{
+	uint64_t g = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t a, b;
+
+		if (amount[i] != floor(amount[i]) || amount[i] >= 9007199254740992.0)
+			return 0;
+		a = (uint64_t)amount[i];
+		b = g;
+		while (b) {
+			uint64_t r = a % b;
+
+			a = b;
+			b = r;
+		}
+		g = a;
+	}
+	return (double)g;
+}
+
+/* The largest grid step whose actual error bound is at most tolerance *
+ * sd and whose grid has at most grid_max cells; 0 when there is none. */
+static double
+tolerance_step(const double *amount, size_t n, double sd,
+	       const struct kpi_bookings_options *o)
+{
+	double target = o->tolerance * sd, step, best = 0, b, sh, cells;
+	int i;
+
+	if (!(target > 0) || n == 0)
+		return 0;
+	/* With step = 4 target / n every |e_i| <= step / 2 gives
+	 * sum |e_i| / 2 <= target; coarser steps often still keep the
+	 * actual bound within target, and cost less. */
+	step = 4 * target / (double)n;
+	for (i = 0; i < 32; i++, step *= 2) {
+		grid_error(amount, n, step, &b, &sh, &cells);
+		if (b <= target && cells <= (double)o->grid_max)
+			best = step;
+		if (cells <= 1)
+			break;
+	}
+	return best;
+}
+
+/* The grid for the exact method: the gcd of whole amounts when it fits
+ * (no error at all), else the tolerance's step; *terms and the step, or 0
+ * when no grid fits the caps. */
+static enum kpi_status
+choose_grid(const double *amount, const double *p, size_t n, double sd,
+	    const struct kpi_bookings_options *o, double cap, double *step,
+	    struct term **terms, struct kpi_error *err)
+{
+	double cand[2], b, sh, cells, work;
+	int i;
+	enum kpi_status st;
+
+	cand[0] = whole_gcd(amount, n);
+	cand[1] = tolerance_step(amount, n, sd, o);
+	*step = 0;
+	for (i = 0; i < 2; i++) {
+		if (!(cand[i] > 0))
+			continue;
+		grid_error(amount, n, cand[i], &b, &sh, &cells);
+		if (cells > (double)o->grid_max)
+			continue;
+		st = grid_terms(amount, p, n, cand[i], terms, &work, err);
+		if (st != KPI_OK)
+			return st;
+		if (work <= cap) {
+			*step = cand[i];
+			return KPI_OK;
+		}
+		free(*terms);
+		*terms = NULL;
+	}
+	return KPI_OK;
+}
+
+static void
+quantiles_from_pmf(const double *pmf, size_t cells, const double *levels,
+		   size_t nlevels, double base, double step, double *q)
+{
+	size_t j, s;
+
+	for (j = 0; j < nlevels; j++) {
+		struct kpi_sum c = { 0, 0 };
+
+		for (s = 0; s < cells; s++) {
+			kpi_sum_add(&c, pmf[s]);
+			if (kpi_sum_value(&c) >= levels[j] - LEVEL_EPS)
+				break;
+		}
+		if (s == cells)		/* rounding: the last cell */
+			s = cells - 1;
+		q[j] = base + (double)s * step;
+	}
+}
+
+/* ==== Monte Carlo ==== */
+
+struct mc_job {
+	const double *amount;
+	const uint32_t *thr;	/* P(u32 < thr) = p */
+	size_t n;
+	double base;
+	uint64_t seed;
+	unsigned long draws;
+	size_t nchunks;
+	double *sums;
+	size_t next;		/* next chunk to take */
+	pthread_mutex_t lock;
+};
+
+static void
+mc_chunk(const struct mc_job *j, size_t c)
+{
+	unsigned long d = (unsigned long)c * KPI_BOOKINGS_CHUNK, end;
+	struct rng r;
+	size_t i;
+
+	end = d + KPI_BOOKINGS_CHUNK;
+	if (end > j->draws)
+		end = j->draws;
+	rng_seed(&r, j->seed, c);
+	for (; d < end; d++) {
+		double s = 0;
+
+		for (i = 0; i + 1 < j->n; i += 2) {
+			uint64_t u = rng_next(&r);
+
+			s += (uint32_t)u < j->thr[i] ? j->amount[i] : 0;
+			s += (uint32_t)(u >> 32) < j->thr[i + 1] ? j->amount[i + 1] : 0;
+		}
+		if (i < j->n) {
+			uint64_t u = rng_next(&r);
+
+			s += (uint32_t)u < j->thr[i] ? j->amount[i] : 0;
+		}
+		j->sums[d] = j->base + s;
+	}
+}
+
+static void *
+mc_worker(void *arg)
+{
+	struct mc_job *j = arg;
+
+	for (;;) {
+		size_t c;
+
+		pthread_mutex_lock(&j->lock);
+		c = j->next++;
+		pthread_mutex_unlock(&j->lock);
+		if (c >= j->nchunks)
+			break;
+		mc_chunk(j, c);
+	}
+	return NULL;
+}
+
+static void
+mc_run(struct mc_job *j, unsigned threads)
+{
+	pthread_t tid[64];
+	unsigned t, started = 0;
+
+	j->nchunks = (j->draws + KPI_BOOKINGS_CHUNK - 1) / KPI_BOOKINGS_CHUNK;
+	j->next = 0;
+	if (threads > 64)
+		threads = 64;
+	if (threads > j->nchunks)
+		threads = (unsigned)j->nchunks;
+	if (threads <= 1) {
+		size_t c;
+
+		for (c = 0; c < j->nchunks; c++)
+			mc_chunk(j, c);
+		return;
+	}
+	pthread_mutex_init(&j->lock, NULL);
+	for (t = 0; t < threads; t++) {
+		if (pthread_create(&tid[t], NULL, mc_worker, j) != 0)
+			break;
+		started++;
+	}
+	/* Whatever could not start, the calling thread does. */
+	mc_worker(j);
+	for (t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+	pthread_mutex_destroy(&j->lock);
+}
+
+static int
+compare_doubles(const void *pa, const void *pb)
+{
+	double x = *(const double *)pa, y = *(const double *)pb;
+
+	return (x > y) - (x < y);
+}
+
+/* ==== The distribution ==== */
+
+enum kpi_status
+kpi_bookings_compute(const double *amount, const double *p, size_t n,
+		     const double *levels, size_t nlevels, double threshold,
+		     const struct kpi_bookings_options *o, double *quantiles,
+		     double *reach_p, struct kpi_bookings *out,
+		     struct kpi_error *err)
+{
+	struct kpi_sum mean = { 0, 0 }, var = { 0, 0 }, certain = { 0, 0 };
+	double *ua = NULL, *up = NULL, *pmf = NULL, *q = NULL;
+	double base, step = 0, bound = 0, shift = 0, reach = NAN;
+	struct term *t = NULL;
+	struct kpi_bookings res;
+	size_t i, nu = 0, cells = 0;
+	enum kpi_bookings_method method = o->method;
+	enum kpi_status st;
+
+	st = check_inputs(amount, p, n, levels, nlevels, err);
+	if (st != KPI_OK)
+		return st;
+	if (method != KPI_BOOKINGS_EXACT && o->draws == 0)
+		return kpi_error_set(err, KPI_EINVAL, 0, "draws must be > 0");
+	ua = malloc((n ? n : 1) * sizeof(double));
+	up = malloc((n ? n : 1) * sizeof(double));
+	q = malloc((nlevels ? nlevels : 1) * sizeof(double));
+	if (!ua || !up || !q) {
+		st = kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
+		goto out;
+	}
+	/* Certain deals shift the distribution; only the others vary. */
+	for (i = 0; i < n; i++) {
+		kpi_sum_add(&mean, amount[i] * p[i]);
+		kpi_sum_add(&var, amount[i] * amount[i] * p[i] * (1 - p[i]));
+		if (p[i] == 1)
+			kpi_sum_add(&certain, amount[i]);
+		else if (p[i] > 0 && amount[i] > 0) {
+			ua[nu] = amount[i];
+			up[nu] = p[i];
+			nu++;
+		}
+	}
+	memset(&res, 0, sizeof(res));
+	res.mean = kpi_sum_value(&mean);
+	res.sd = sqrt(fmax(kpi_sum_value(&var), 0));
+	base = kpi_sum_value(&certain);
+
+	if (nu == 0) {
+		/* A point mass. */
+		for (i = 0; i < nlevels; i++)
+			q[i] = base;
+		reach = isnan(threshold) ? NAN
+			: base >= threshold - 1e-12 * fmax(1, fabs(threshold));
+		res.method = KPI_BOOKINGS_EXACT;
+		res.error_bound = 0;
+		goto done;
+	}
+
+	if (method != KPI_BOOKINGS_MC) {
+		double cap = o->work_max > 0 ? o->work_max
+			: fmax(4.0 * (double)nu * (double)o->draws, 16777216.0);
+
+		st = choose_grid(ua, up, nu, res.sd, o, cap, &step, &t, err);
+		if (st != KPI_OK)
+			goto out;
+		if (step == 0 && method == KPI_BOOKINGS_EXACT) {
+			st = kpi_error_set(err, KPI_ENOMEM, 0,
+					   "the exact distribution of %zu deals needs more than %zu grid cells or %.3g updates at tolerance %g: use Monte Carlo",
+					   nu, o->grid_max, cap, o->tolerance);
+			goto out;
+		}
+	}
+	if (step > 0) {
+		double c, x;
+
+		grid_error(ua, nu, step, &bound, &shift, &c);
+		cells = (size_t)c;
+		st = convolve(t, nu, cells, &pmf, err);
+		if (st != KPI_OK)
+			goto out;
+		quantiles_from_pmf(pmf, cells, levels, nlevels, base + shift,
+				   step, q);
+		if (!isnan(threshold)) {
+			struct kpi_sum tail = { 0, 0 };
+			size_t s, from;
+
+			x = (threshold - base - shift) / step;
+			x = ceil(x - 1e-9 * fmax(1, fabs(x)));
+			from = x <= 0 ? 0 : x >= (double)cells ? cells : (size_t)x;
+			for (s = cells; s > from; s--)
+				kpi_sum_add(&tail, pmf[s - 1]);
+			reach = fmin(kpi_sum_value(&tail), 1);
+		}
+		res.method = KPI_BOOKINGS_EXACT;
+		res.error_bound = bound;
+		res.step = step;
+	} else {
+		struct mc_job job;
+		uint32_t *thr = malloc(nu * sizeof(uint32_t));
+		double *sums = malloc(o->draws * sizeof(double));
+
+		if (!thr || !sums) {
+			free(thr);
+			free(sums);
+			st = kpi_error_set(err, KPI_ENOMEM, 0,
+					   "out of memory for %lu draws", o->draws);
+			goto out;
+		}
+		for (i = 0; i < nu; i++)
+			thr[i] = (uint32_t)(up[i] * 4294967296.0);
+		memset(&job, 0, sizeof(job));
+		job.amount = ua;
+		job.thr = thr;
+		job.n = nu;
+		job.base = base;
+		job.seed = o->seed;
+		job.draws = o->draws;
+		job.sums = sums;
+		mc_run(&job, o->threads);
+		qsort(sums, o->draws, sizeof(double), compare_doubles);
+		for (i = 0; i < nlevels; i++) {
+			double k = ceil(levels[i] * (double)o->draws - 1e-9);
+			size_t idx = k < 1 ? 0 : (size_t)k - 1;
+
+			if (idx >= o->draws)
+				idx = o->draws - 1;
+			q[i] = sums[idx];
+		}
+		if (!isnan(threshold)) {
+			double lim = threshold - 1e-12 * fmax(1, fabs(threshold));
+			unsigned long lo = 0, hi = o->draws;
+
+			/* First sum >= lim, by bisection over the sorted sums. */
+			while (lo < hi) {
+				unsigned long mid = lo + (hi - lo) / 2;
+
+				if (sums[mid] >= lim)
+					hi = mid;
+				else
+					lo = mid + 1;
+			}
+			reach = (double)(o->draws - lo) / (double)o->draws;
+		}
+		free(thr);
+		free(sums);
+		res.method = KPI_BOOKINGS_MC;
+		res.error_bound = NAN;
+		res.draws = o->draws;
+	}
+done:
+	if (nlevels)
+		memcpy(quantiles, q, nlevels * sizeof(double));
+	if (reach_p)
+		*reach_p = reach;
+	*out = res;
+	st = KPI_OK;
+out:
+	free(ua);
+	free(up);
+	free(q);
+	free(t);
+	free(pmf);
+	return st;
+}
