@@ -231,8 +231,8 @@ gcd(long a, long b)
 	return a;
 }
 
-/* The unit of a dated series with distinct sorted periods t[0..n-1]
- * (see series.h). */
+/* The unit of a dated series from its sorted periods (see series.h); a
+ * period may repeat. */
 static enum kpi_period_unit
 infer_unit(const struct obs *o, size_t n, const struct kpi_calendar *cal)
 {
@@ -244,6 +244,11 @@ infer_unit(const struct obs *o, size_t n, const struct kpi_calendar *cal)
 		kpi_date_to_ymd(o[i].t, &y, &m, &d);
 		all_first = d == 1;
 	}
+	for (i = 1; i < n; i++)
+		g = gcd(g, o[i].t - o[i - 1].t);
+	if (g == 0)
+		n = 1;	/* one distinct period */
+	g = 0;
 	if (all_first) {
 		if (n == 1) {
 			long r = ((month_index(o[0].t) % 12) -
@@ -288,7 +293,8 @@ describe_key(const struct kpi_series_set *s, const struct kpi_series *sr,
 /* The kpi-agg command that sums duplicate rows: by the key columns and the
  * period of the time column (or, for an integer index, the column itself). */
 static void
-agg_hint(const struct kpi_series_set *s, char *buf, size_t size)
+agg_hint(const struct kpi_series_set *s, enum kpi_period_unit unit,
+	 char *buf, size_t size)
 {
 	const struct kpi_series_options *o = s->opt;
 	size_t i, len;
@@ -305,8 +311,7 @@ agg_hint(const struct kpi_series_set *s, char *buf, size_t size)
 	else
 		snprintf(buf + len, size - len, " -t %s --every %s -a sum:%s",
 			 o->time_col,
-			 o->has_every ? kpi_period_unit_name(o->every) : "UNIT",
-			 o->value_col);
+			 kpi_period_unit_name(unit), o->value_col);
 }
 
 static enum kpi_status
@@ -414,18 +419,18 @@ build(struct kpi_series_set *s, size_t slot, struct kpi_error *err)
 	sr.unit = o->has_every ? o->every : KPI_PERIOD_DAY;
 	describe_key(s, &sr, key, sizeof(key));
 	qsort(kr->obs, kr->n, sizeof(*kr->obs), cmp_obs);
+	if (sr.time == KPI_SERIES_DATE && !o->has_every)
+		sr.unit = infer_unit(kr->obs, kr->n, cal);
 	for (i = 1; i < kr->n; i++)
 		if (kr->obs[i].t == kr->obs[i - 1].t) {
 			kpi_series_period_format(&sr, kr->obs[i].t, 0, cal, p1);
-			agg_hint(s, hint, sizeof(hint));
+			agg_hint(s, sr.unit, hint, sizeof(hint));
 			kpi_error_set(err, KPI_EPARSE, 0,
 				      "%speriod %s appears on lines %lu and %lu; aggregate first: %s",
 				      key, p1, kr->obs[i - 1].line,
 				      kr->obs[i].line, hint);
 			return bad_series(s, err);
 		}
-	if (sr.time == KPI_SERIES_DATE && !o->has_every)
-		sr.unit = infer_unit(kr->obs, kr->n, cal);
 	sr.week_day = kpi_date_weekday(kr->obs[0].t);
 	if (o->season > 0)
 		sr.m = o->season;
@@ -623,10 +628,18 @@ kpi_series_set_add(struct kpi_series_set *s, const struct kpi_csv_record *rec,
 	if (st != KPI_OK)
 		return st;
 	if (o->grouped) {
-		if (!added && (!s->have_current || slot != s->current))
+		if (!added && (!s->have_current || slot != s->current)) {
+			char key[160];
+			struct kpi_series sr;
+
+			memset(&sr, 0, sizeof(sr));
+			sr.key = s->parts;
+			sr.nkey = o->nkey;
+			describe_key(s, &sr, key, sizeof(key));
 			return kpi_error_set(err, KPI_EPARSE, 0,
-					     "key \"%s\" appears again after other keys; with --grouped each key's rows must come together",
-					     s->parts[0]);
+					     "%scomes again after other keys; with --grouped each key's rows must come together",
+					     key);
+		}
 		if (added && s->have_current) {
 			st = build(s, s->current, err);
 			s->rows[0].n = 0;

@@ -577,7 +577,7 @@ test_series_grouped_hands_each_key_over_when_the_next_starts(void **state)
 	assert_close(g.y[1][1], 4, 0);
 	assert_int_equal(feed(ungrouped, NELEM(ungrouped), &ro, &g, &err),
 			 KPI_EPARSE);
-	assert_non_null(strstr(err.msg, "appears again"));
+	assert_non_null(strstr(err.msg, "region \"a\": comes again after other keys"));
 	/* without --grouped the same rows are fine */
 	assert_int_equal(feed(ungrouped, NELEM(ungrouped), &defaults, &g, &err),
 			 KPI_OK);
