@@ -283,8 +283,8 @@ write_header(struct tool *tl)
 		kpi_csv_write_str(&tl->w, "parameters");
 		break;
 	case REPORT_BACKTEST:
-		kpi_csv_write_str(&tl->w, "series");
-		kpi_csv_write_str(&tl->w, "points");
+		kpi_csv_write_str(&tl->w, "nseries");
+		kpi_csv_write_str(&tl->w, "npoints");
 		kpi_csv_write_str(&tl->w, "mae");
 		kpi_csv_write_str(&tl->w, "rmse");
 		kpi_csv_write_str(&tl->w, "mape");
