@@ -721,25 +721,23 @@ append_event(struct kpi_cohort *c, const char *id, size_t idlen, long period,
 	unsigned char *r;
 	enum kpi_status st;
 
+	if (b->used && b->used + len > c->bucket_bytes) {
+		st = spill(c, b, err);
+		if (st != KPI_OK)
+			return st;
+	}
 	if (b->cap - b->used < len) {
-		if (b->used && b->cap >= c->bucket_bytes) {
-			st = spill(c, b, err);
-			if (st != KPI_OK)
-				return st;
-		}
-		if (b->cap - b->used < len) {
-			size_t cap = b->cap ? b->cap : FIRST_BUCKET_BYTES;
+		size_t cap = b->cap ? b->cap * 2 : FIRST_BUCKET_BYTES;
 
-			while (cap < b->used + len)
-				cap *= 2;
-			if (cap > c->bucket_bytes && b->used + len <= c->bucket_bytes)
-				cap = c->bucket_bytes;
-			r = realloc(b->buf, cap);
-			if (!r)
-				return nomem(err);
-			b->buf = r;
-			b->cap = cap;
-		}
+		if (cap > c->bucket_bytes)
+			cap = c->bucket_bytes;
+		if (cap < b->used + len)
+			cap = b->used + len;
+		r = realloc(b->buf, cap);
+		if (!r)
+			return nomem(err);
+		b->buf = r;
+		b->cap = cap;
 	}
 	r = b->buf + b->used;
 	memcpy(r, &h32, sizeof(h32));
