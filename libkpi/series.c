@@ -29,7 +29,7 @@ struct kpi_series_set {
 	const struct kpi_series_options *opt;
 	size_t time_idx, value_idx;
 	size_t *key_idx;
-	const char **key_names;
+	char **key_names;		/* copies of the key columns' names */
 	struct kpi_group *keys;
 	struct key_rows *rows;		/* [slots]; only `current` when grouped */
 	size_t nrows_cap;
@@ -108,6 +108,8 @@ kpi_series_set_free(struct kpi_series_set *s)
 	free(s->rows);
 	kpi_group_free(s->keys);
 	free(s->key_idx);
+	for (i = 0; s->key_names && i < s->opt->nkey; i++)
+		free(s->key_names[i]);
 	free(s->key_names);
 	free(s->parts);
 	free(s->lens);
@@ -141,9 +143,18 @@ kpi_series_set_header(struct kpi_series_set *s, const struct kpi_csv_header *h,
 	if (st == KPI_OK)
 		st = kpi_csv_header_find(h, o->value_col, &s->value_idx, err);
 	for (i = 0; st == KPI_OK && i < o->nkey; i++) {
+		const char *name;
+
 		st = kpi_csv_header_find(h, o->key_cols[i], &s->key_idx[i],
 					 err);
-		s->key_names[i] = kpi_csv_header_name(h, s->key_idx[i]);
+		if (st != KPI_OK)
+			break;
+		/* The header goes away with the input; keep the names. */
+		name = kpi_csv_header_name(h, s->key_idx[i]);
+		free(s->key_names[i]);
+		s->key_names[i] = strdup(name);
+		if (!s->key_names[i])
+			st = kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
 	}
 	return st;
 }

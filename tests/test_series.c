@@ -287,10 +287,11 @@ feed(const char *const *lines, size_t nlines, const struct run_opts *ro,
 		if (st != KPI_OK && err->line == 0)
 			err->line = rec.line;
 	}
+	/* The reader frees the header before the set is finished. */
+	kpi_csv_header_free(h);
 	if (st == KPI_OK)
 		st = kpi_series_set_finish(set, err);
 	kpi_series_set_free(set);
-	kpi_csv_header_free(h);
 	kpi_date_format_free(fmt);
 	kpi_cli_common_free(&common);
 	return st;
