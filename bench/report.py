@@ -89,7 +89,7 @@ def main(argv):
         if job == "b":
             r = ratio(mean("b/awk+datamash"), ours)
             if r is not None:
-                verdicts.append(("(b) speedup vs awk | datamash -s (wall)", r, None, "x", "info"))
+                verdicts.append(("(b) speedup vs awk+datamash -s (wall)", r, None, "x", "info"))
         check(f"({job}) throughput / floor", ratio(floor, ours), 0.8)
         kb = rss.get(f"{job}/kpi-agg")
         check(f"({job}) peak RSS", kb / 1024 if kb is not None else None,
