@@ -131,8 +131,9 @@ cmp_double(const void *a, const void *b)
 /* Neither R nor the papers give these methods a stochastic model, so the
  * intervals are the quantiles of the one-period demand the method implies:
  * zero with probability 1 - p, else a demand size drawn from the series' own
- * non-zero demands rescaled to mean `size`.  Deterministic, the same for
- * every step (the methods forecast a flat rate). */
+ * non-zero demands rescaled to mean `size`, so that the mean of the demand,
+ * p * size, is the point forecast.  Deterministic, the same for every step
+ * (the methods forecast a flat rate). */
 static enum kpi_status
 intermittent_intervals(const double *y, size_t n, double p, double size,
 		       struct kpi_fc_result *out, struct kpi_error *err)
@@ -211,7 +212,8 @@ croston(const double *y, size_t n, const struct kpi_fc_spec *spec, int sba,
 	kpi_fc_result_param(out, "alpha", a);
 	kpi_fc_result_param(out, "demand", ndemand ? z : 0);
 	kpi_fc_result_param(out, "interval", ndemand ? p : NAN);
-	return intermittent_intervals(y, n, ndemand ? 1.0 / p : 0, z, out, err);
+	return intermittent_intervals(y, n, ndemand ? 1.0 / p : 0, adj * z, out,
+				      err);
 }
 
 /* TSB (Teunter, Syntetos & Babai 2011): the demand probability is smoothed

@@ -360,6 +360,7 @@ static void
 test_croston_matches_r(void **state)
 {
 	struct kpi_fc_result r;
+	double hi95;
 
 	(void)state;
 	run("intermittent", KPI_FC_CROSTON, 1, 2, &r);
@@ -372,11 +373,14 @@ test_croston_matches_r(void **state)
 	assert_rel(r.fitted[51], 0.525963228348858);
 	assert_string_equal(r.param_name[0], "alpha");
 	assert_rel(r.param[0], 0.1);
+	hi95 = r.hi[2];
+	assert_true(hi95 > r.mean[0]);
 	kpi_fc_result_free(&r);
-	/* SBA = Croston * (1 - 0.1 / 2) */
+	/* SBA = Croston * (1 - 0.1 / 2), its demand sizes (and bounds) too */
 	run("intermittent", KPI_FC_SBA, 1, 2, &r);
 	assert_rel(r.mean[1], 0.95 * 0.525963228348858);
 	assert_rel(r.fitted[5], 0.95 * 0.2);
+	assert_rel(r.hi[2], 0.95 * hi95);
 	kpi_fc_result_free(&r);
 }
 
