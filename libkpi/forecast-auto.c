@@ -14,8 +14,11 @@
  *     distributions is Vincentization (Ratcliff 1979; Lichtendahl, Grushka-
  *     Cockayne & Winkler 2013), common practice for combined intervals.
  *  4. Fitted values: the same combination of the members' fitted values.
- *  5. No member fitted: seasonal naive when the series has at least two
- *     full seasons, naive otherwise (naive works for any n >= 1). */
+ *  5. No member fitted, or fewer than `min_n` observations (one or two
+ *     points say nothing about the spread, though a member may fit them
+ *     with intervals of width zero, as R's ets() and auto.arima() do):
+ *     seasonal naive when the series has at least two full seasons, naive
+ *     otherwise (naive works for any n >= 1, with empty bounds for n = 1). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,10 +36,12 @@ static const struct {
 	size_t nmembers;
 	enum combine point;
 	enum combine bounds;
+	size_t min_n;
 } rule = {
 	{ KPI_FC_ETS, KPI_FC_THETA, KPI_FC_ARIMA }, 3,
 	COMBINE_MEAN,
 	COMBINE_MEAN,
+	3,
 };
 
 #define MAX_MEMBERS (sizeof(rule.members) / sizeof(rule.members[0]))
@@ -94,7 +99,7 @@ kpi_fc_auto(const double *y, size_t n, const struct kpi_fc_spec *spec,
 
 	memset(fit, 0, sizeof(fit));
 	s.ets_spec = NULL;
-	for (i = 0; i < rule.nmembers; i++) {
+	for (i = 0; n >= rule.min_n && i < rule.nmembers; i++) {
 		s.method = rule.members[i];
 		if (kpi_forecast(y, n, &s, &fit[k], &ignored) == KPI_OK)
 			k++;
