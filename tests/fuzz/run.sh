@@ -1,0 +1,40 @@
+#!/bin/sh
+# run.sh - fuzz one harness for a fixed time and report what was found.
+#
+# Usage: run.sh HARNESS SECONDS SEED_DIR FINDINGS_DIR [CORPUS_DIR]
+# New inputs go to CORPUS_DIR (a temporary directory by default, so that the
+# checked-in seeds stay as they are); a crash, sanitizer report, broken
+# invariant, timeout (10 s for one input) or leak is written to FINDINGS_DIR
+# and makes the exit status nonzero.  KPI_FUZZ_SECONDS, when set, overrides
+# SECONDS.  The last line is "HARNESS: N executions in S s, F findings".
+set -u
+exe=$1
+secs=${KPI_FUZZ_SECONDS:-$2}
+seeds=$3
+findings=$4
+name=$(basename "$exe")
+mkdir -p "$findings" || exit 99
+if [ $# -ge 5 ]; then
+	corpus=$5
+	mkdir -p "$corpus" || exit 99
+	tmp=
+else
+	tmp=$(mktemp -d) || exit 99
+	corpus=$tmp
+fi
+log=$findings/$name.log
+before=$(ls "$findings" | grep -cv '\.log$')
+"$exe" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2560 \
+	-max_len=8192 -print_final_stats=1 \
+	-artifact_prefix="$findings/" "$corpus" "$seeds" >"$log" 2>&1
+rc=$?
+[ -n "$tmp" ] && rm -rf "$tmp"
+after=$(ls "$findings" | grep -cv '\.log$')
+execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+if [ "$rc" != 0 ]; then
+	# Show what the fuzzer reported, and where the input is.
+	grep -E 'ERROR|invariant failed|runtime error|SUMMARY|Test unit written|deadly signal|timeout' \
+		"$log" | head -20
+fi
+echo "$name: ${execs:-0} executions in $secs s, $((after - before)) new findings, exit $rc"
+[ "$rc" = 0 ]
