@@ -121,7 +121,7 @@ usage(FILE *to)
 		"                          0.1,0.5,0.9)\n"
 		"Distribution:\n"
 		"      --method M          auto (default), exact or monte-carlo\n"
-		"      --tolerance X       exact: quantile error at most X sd (default 0.01)\n"
+		"      --tolerance X       exact: quantile error at most X sd (default 0.05)\n"
 		"      --grid N            exact: at most N grid cells (default 2097152)\n"
 		"      --draws N           Monte Carlo draws per row (default 10000)\n"
 		"      --seed N            Monte Carlo seed (default 1)\n"

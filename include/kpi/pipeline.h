@@ -42,9 +42,10 @@ const char *kpi_bookings_method_name(enum kpi_bookings_method m);
 struct kpi_bookings_options {
 	enum kpi_bookings_method method;
 	/* Exact method: the grid step is chosen so that error_bound <=
-	 * tolerance * sd (see kpi_bookings_compute), on at most grid_max cells
-	 * and within about work_max cell updates; auto falls back to Monte
-	 * Carlo beyond these, exact fails with KPI_ENOMEM. */
+	 * tolerance * sd (see kpi_bookings_compute), on at most grid_max
+	 * cells.  Auto also wants at most work_max cell updates and falls
+	 * back to Monte Carlo beyond either cap; exact fails with KPI_ENOMEM
+	 * beyond grid_max. */
 	double tolerance;
 	size_t grid_max;
 	double work_max;	/* 0: 4 * n * draws, at least 2^24 */
@@ -58,7 +59,7 @@ struct kpi_bookings_options {
 
 #define KPI_BOOKINGS_CHUNK 4096
 
-/* Defaults: auto, tolerance 0.01, 2^21 cells, draws 10000, seed 1. */
+/* Defaults: auto, tolerance 0.05, 2^21 cells, draws 10000, seed 1. */
 void kpi_bookings_options_init(struct kpi_bookings_options *o);
 
 struct kpi_bookings {
