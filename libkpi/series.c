@@ -554,6 +554,10 @@ parse_time(struct kpi_series_set *s, const char *f, long *t,
 		s->time = !o->has_every && !o->date_format && is_integer(f)
 				  ? TIME_INDEX : TIME_DATE;
 	if (s->time == TIME_INDEX) {
+		if (o->has_as_of)
+			return kpi_error_set(err, KPI_EINVAL, 0,
+					     "\"%s\" is an integer period index; --as-of needs dated periods",
+					     f);
 		if (!is_integer(f) || kpi_num_parse_long(f, &v, NULL) != KPI_OK ||
 		    v < -(1LL << 52) || v > (1LL << 52))
 			return kpi_error_set(err, KPI_EPARSE, 0,
