@@ -864,6 +864,20 @@ kpi_date_format_new(struct kpi_date_format **out, const char *layout,
 		has |= 1u << it->field;
 		f->n++;
 	}
+	/* Blanks around a field are ignored, so blanks at either end of the
+	 * layout have nothing to match: " %d.%m.%Y" would reject every date.
+	 * They are dropped (from the items; messages show the layout as
+	 * given). */
+	while (f->n > 0 && f->items[f->n - 1].kind == ITEM_LITERAL &&
+	       is_blank(f->items[f->n - 1].c))
+		f->n--;
+	for (i = 0; i < f->n && f->items[i].kind == ITEM_LITERAL &&
+		    is_blank(f->items[i].c); i++)
+		;
+	if (i > 0) {
+		memmove(f->items, f->items + i, (f->n - i) * sizeof(f->items[0]));
+		f->n -= i;
+	}
 	/* Adjacent numbers ("%Y%m%d") have no separator to end them, so a
 	 * number directly followed by another takes its full width. */
 	for (i = 0; i + 1 < f->n; i++) {

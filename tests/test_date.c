@@ -836,6 +836,26 @@ test_layouts_with_two_digit_years_days_of_year_and_times(void **state)
 	kpi_date_format_free(f);
 }
 
+/* Found by tests/fuzz/fuzz_date_format: blanks at either end of a layout
+ * had nothing to match once the field's own blanks were skipped, so
+ * " %d.%m.%Y" rejected every date, quoted or not. */
+static void
+test_layouts_ignore_blanks_at_either_end(void **state)
+{
+	struct kpi_date_format *f;
+
+	f = layout(" \t%d.%m.%Y ");
+	parse_is("27.11.2026", f, NULL, 2026, 11, 27);
+	parse_is("\t27.11.2026  ", f, NULL, 2026, 11, 27);
+	parse_fails("27. 11.2026", f, NULL, NULL);
+	kpi_date_format_free(f);
+
+	f = layout("%b %e %Y ");	/* inner blanks still match exactly */
+	parse_is("Nov  5 2026", f, NULL, 2026, 11, 5);
+	parse_fails("Nov5 2026", f, NULL, NULL);
+	kpi_date_format_free(f);
+}
+
 static void
 test_layouts_are_checked_when_compiled(void **state)
 {
@@ -899,6 +919,7 @@ main(void)
 		cmocka_unit_test(test_parse_rejects_bad_timestamps),
 		cmocka_unit_test(test_layouts_read_common_export_formats),
 		cmocka_unit_test(test_layouts_with_two_digit_years_days_of_year_and_times),
+		cmocka_unit_test(test_layouts_ignore_blanks_at_either_end),
 		cmocka_unit_test(test_layouts_are_checked_when_compiled),
 	};
 
