@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "kpi/cohort.h"
@@ -89,6 +90,20 @@ struct local_slot {
 	uint32_t local;
 };
 
+/* A customer seen while reading (with -g or a cohort column): one entry of
+ * an open-addressing table, 24 bytes, so that checking a row costs one
+ * cache line.  An id of up to 8 bytes is kept in `key`, zero-padded (ids
+ * hold no NUL byte, so the padded bytes identify the id); a longer one in
+ * seen_ids, at offset `key`, and SEEN_LONG is set in `group`. */
+struct seen {
+	uint64_t hash;		/* 0: an empty place */
+	uint64_t key;
+	uint32_t group;		/* group slot (below 2^31) | SEEN_LONG */
+	int32_t cohort;		/* cohort day */
+};
+
+#define SEEN_LONG UINT32_C(0x80000000)
+
 struct kpi_cohort {
 	const struct kpi_cohort_options *opt;
 	const struct kpi_csv_header *header;
@@ -100,10 +115,11 @@ struct kpi_cohort {
 	struct kpi_group *groups;	/* group tuples (with -g) */
 	/* Only to check, as rows arrive, that a customer keeps its group and
 	 * cohort date (with -g or a cohort column). */
-	struct kpi_group *customers;
-	uint32_t *cust_group;
-	int32_t *cust_cohort;
-	size_t cust_cap;
+	int check;
+	struct seen *seen;
+	size_t nseen, seen_cap;
+	unsigned char *seen_ids;	/* ids of 16 bytes or more */
+	size_t seen_ids_len, seen_ids_cap;
 
 	/* Pass 1: events by bucket, spilled to a temporary file. */
 	size_t off_amount, off_group, off_cohort, off_len, rec_head;
@@ -382,15 +398,24 @@ kpi_cohort_new(struct kpi_cohort **out, const struct kpi_cohort_options *opt,
 	c->group_idx = calloc(ngroup + 1, sizeof(*c->group_idx));
 	c->parts = calloc(ngroup + 1, sizeof(*c->parts));
 	c->lens = calloc(ngroup + 1, sizeof(*c->lens));
+	c->check = ngroup || opt->cohort_col;
 	if (!c->group_idx || !c->parts || !c->lens ||
-	    ((ngroup || opt->cohort_col) &&
-	     kpi_group_new(&c->customers, 1, err) != KPI_OK) ||
 	    (ngroup && kpi_group_new(&c->groups, ngroup, err) != KPI_OK)) {
 		kpi_cohort_free(c);
 		return nomem(err);
 	}
 	*out = c;
 	return KPI_OK;
+}
+
+static void
+free_seen(struct kpi_cohort *c)
+{
+	free(c->seen);
+	free(c->seen_ids);
+	c->seen = NULL;
+	c->seen_ids = NULL;
+	c->nseen = c->seen_cap = c->seen_ids_len = c->seen_ids_cap = 0;
 }
 
 /* The memory of pass 2's per-bucket work. */
@@ -443,14 +468,12 @@ kpi_cohort_free(struct kpi_cohort *c)
 		return;
 	release_buckets(c);
 	kpi_group_free(c->groups);
-	kpi_group_free(c->customers);
+	free_seen(c);
 	kpi_group_free(c->rowkeys);
 	for (i = 0; c->nrr && i < c->ngroups; i++)
 		free(c->nrr[i]);
 	free(c->nrr);
 	free(c->group_first);
-	free(c->cust_group);
-	free(c->cust_cohort);
 	free(c->group_idx);
 	free(c->parts);
 	free(c->lens);
@@ -592,29 +615,118 @@ differing_group_column(const struct kpi_cohort *c, size_t gslot)
 	return c->opt->group_cols[0];
 }
 
-static enum kpi_status
-grow_customers(struct kpi_cohort *c, size_t slot, struct kpi_error *err)
+/* A table of `cap` entries, all empty.  Large tables ask for huge pages:
+ * the lookups are random, and with 4 KiB pages most would also miss the
+ * TLB. */
+static struct seen *
+seen_alloc(size_t cap)
 {
-	size_t cap = c->cust_cap ? c->cust_cap : 1024;
-	void *p;
+	size_t bytes = cap * sizeof(struct seen);
+	void *p = NULL;
 
-	if (slot < c->cust_cap)
-		return KPI_OK;
-	while (cap <= slot)
-		cap *= 2;
-	if (c->opt->ngroup) {
-		p = realloc(c->cust_group, cap * sizeof(*c->cust_group));
+	if (cap > SIZE_MAX / sizeof(struct seen))
+		return NULL;
+	if (bytes >= ((size_t)2 << 20)) {
+		if (posix_memalign(&p, (size_t)2 << 20, bytes) != 0)
+			return NULL;
+#ifdef MADV_HUGEPAGE
+		madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	} else {
+		p = malloc(bytes);
 		if (!p)
-			return nomem(err);
-		c->cust_group = p;
+			return NULL;
 	}
-	if (c->opt->cohort_col) {
-		p = realloc(c->cust_cohort, cap * sizeof(*c->cust_cohort));
-		if (!p)
-			return nomem(err);
-		c->cust_cohort = p;
+	memset(p, 0, bytes);
+	return p;
+}
+
+static int
+seen_grow(struct kpi_cohort *c)
+{
+	size_t cap = c->seen_cap ? c->seen_cap * 2 : 4096, mask = cap - 1, i;
+	struct seen *t = seen_alloc(cap);
+
+	if (!t)
+		return -1;
+	for (i = 0; i < c->seen_cap; i++) {
+		size_t j;
+
+		if (!c->seen[i].hash)
+			continue;
+		for (j = c->seen[i].hash & mask; t[j].hash; j = (j + 1) & mask)
+			;
+		t[j] = c->seen[i];
 	}
-	c->cust_cap = cap;
+	free(c->seen);
+	c->seen = t;
+	c->seen_cap = cap;
+	return 0;
+}
+
+static uint64_t
+short_key(const char *id, size_t len)
+{
+	uint64_t k = 0;
+
+	memcpy(&k, id, len);
+	return k;
+}
+
+static int
+seen_equal(const struct kpi_cohort *c, const struct seen *e, const char *id,
+	   size_t len)
+{
+	uint32_t l;
+
+	if (len <= 8)
+		return !(e->group & SEEN_LONG) && e->key == short_key(id, len);
+	if (!(e->group & SEEN_LONG))
+		return 0;
+	memcpy(&l, c->seen_ids + e->key, sizeof(l));
+	return l == len && memcmp(c->seen_ids + e->key + sizeof(l), id, len) == 0;
+}
+
+/* The entry of an id; a new one (group and cohort to be set) when *added. */
+static enum kpi_status
+seen_find(struct kpi_cohort *c, const char *id, size_t len, uint64_t h,
+	  struct seen **out, int *added, struct kpi_error *err)
+{
+	struct seen *e;
+	size_t j, mask;
+
+	if (h == 0)
+		h = 1;
+	if ((c->nseen + 1) * 2 > c->seen_cap && seen_grow(c) != 0)
+		return nomem(err);
+	mask = c->seen_cap - 1;
+	for (j = h & mask; c->seen[j].hash; j = (j + 1) & mask) {
+		if (c->seen[j].hash == h && seen_equal(c, &c->seen[j], id, len)) {
+			*out = &c->seen[j];
+			*added = 0;
+			return KPI_OK;
+		}
+	}
+	e = &c->seen[j];
+	if (len <= 8) {
+		e->key = short_key(id, len);
+		e->group = 0;
+	} else {
+		uint32_t l = (uint32_t)len;
+
+		if (grow_array((void **)&c->seen_ids, &c->seen_ids_cap,
+			       c->seen_ids_len + sizeof(l) + len, 1, 64 * 1024))
+			return nomem(err);
+		e->key = c->seen_ids_len;
+		memcpy(c->seen_ids + e->key, &l, sizeof(l));
+		memcpy(c->seen_ids + e->key + sizeof(l), id, len);
+		c->seen_ids_len += sizeof(l) + len;
+		e->group = SEEN_LONG;
+	}
+	e->hash = h;
+	c->nseen++;
+	*out = e;
+	*added = 1;
 	return KPI_OK;
 }
 
@@ -708,11 +820,10 @@ hash_id(const char *s, size_t n)
 /* Append one record to the bucket of its id, writing the bucket out first
  * when the record does not fit. */
 static enum kpi_status
-append_event(struct kpi_cohort *c, const char *id, size_t idlen, long period,
-	     double amount, uint32_t group, int32_t cohort,
+append_event(struct kpi_cohort *c, const char *id, size_t idlen, uint64_t h,
+	     long period, double amount, uint32_t group, int32_t cohort,
 	     struct kpi_error *err)
 {
-	uint64_t h = hash_id(id, idlen);
 	struct bucket *b = &c->buckets[h >> 56];
 	size_t len = c->rec_head + idlen;
 	uint32_t h32 = (uint32_t)h;
@@ -760,43 +871,39 @@ append_event(struct kpi_cohort *c, const char *id, size_t idlen, long period,
  * row that breaks the rule can be rejected (and kept with --rejects). */
 static enum kpi_status
 check_customer(struct kpi_cohort *c, const struct kpi_csv_record *rec,
-	       const char *id, size_t idlen, size_t gslot, long cday,
-	       struct kpi_error *err)
+	       const char *id, size_t idlen, uint64_t h, size_t gslot,
+	       long cday, struct kpi_error *err)
 {
 	const struct kpi_cohort_options *opt = c->opt;
 	unsigned long line = rec->line;
-	size_t slot;
-	int added;
+	struct seen *e = NULL;
+	int added = 0;
 	enum kpi_status st;
 
-	st = kpi_group_intern(c->customers, &id, &idlen, &slot, &added, err);
+	st = seen_find(c, id, idlen, h, &e, &added, err);
 	if (st != KPI_OK)
 		return st;
 	if (added) {
-		st = grow_customers(c, slot, err);
-		if (st != KPI_OK)
-			return st;
-		if (opt->ngroup)
-			c->cust_group[slot] = (uint32_t)gslot;
-		if (opt->cohort_col)
-			c->cust_cohort[slot] = (int32_t)cday;
+		e->group |= (uint32_t)gslot;
+		e->cohort = (int32_t)cday;
 		return KPI_OK;
 	}
-	if (opt->ngroup && c->cust_group[slot] != gslot) {
+	if (opt->ngroup && (e->group & ~SEEN_LONG) != gslot) {
+		size_t was_slot = e->group & ~SEEN_LONG;
 		char was[96], now[96];
 
-		group_text(c, c->cust_group[slot], 0, was, sizeof(was));
+		group_text(c, was_slot, 0, was, sizeof(was));
 		group_text(c, 0, 1, now, sizeof(now));
 		kpi_error_set(err, KPI_EPARSE, line,
 			      "customer \"%.40s\" is in group \"%s\" on an earlier row and \"%s\" here",
 			      id, was, now);
 		return bad_row(err, KPI_EPARSE, line,
-			       differing_group_column(c, c->cust_group[slot]));
+			       differing_group_column(c, was_slot));
 	}
-	if (opt->cohort_col && c->cust_cohort[slot] != (int32_t)cday) {
+	if (opt->cohort_col && e->cohort != (int32_t)cday) {
 		char was[KPI_DATE_BUFSZ];
 
-		kpi_date_format_iso(c->cust_cohort[slot], was);
+		kpi_date_format_iso(e->cohort, was);
 		kpi_error_set(err, KPI_EPARSE, line,
 			      "customer \"%.40s\" has cohort date %s on an earlier row and \"%s\" here",
 			      id, was, rec->fields[c->cohort_idx]);
@@ -816,6 +923,7 @@ kpi_cohort_add(struct kpi_cohort *c, const struct kpi_csv_record *rec,
 	long day, cday = 0, pidx, cidx = 0;
 	double amount = 0;
 	size_t gslot = 0, i, idlen;
+	uint64_t h;
 	enum kpi_status st;
 
 	if (c->finished)
@@ -881,12 +989,13 @@ kpi_cohort_add(struct kpi_cohort *c, const struct kpi_csv_record *rec,
 		if (st != KPI_OK)
 			return st;
 	}
-	if (c->customers) {
-		st = check_customer(c, rec, id, idlen, gslot, cday, err);
+	h = hash_id(id, idlen);
+	if (c->check) {
+		st = check_customer(c, rec, id, idlen, h, gslot, cday, err);
 		if (st != KPI_OK)
 			return st;
 	}
-	st = append_event(c, id, idlen, pidx, amount, (uint32_t)gslot,
+	st = append_event(c, id, idlen, h, pidx, amount, (uint32_t)gslot,
 			  (int32_t)cday, err);
 	if (st != KPI_OK)
 		return st;
@@ -1302,13 +1411,7 @@ kpi_cohort_finish(struct kpi_cohort *c, struct kpi_error *err)
 		return KPI_OK;
 	c->finished = 1;
 	/* The checks of pass 1 are done. */
-	kpi_group_free(c->customers);
-	c->customers = NULL;
-	free(c->cust_group);
-	free(c->cust_cohort);
-	c->cust_group = NULL;
-	c->cust_cohort = NULL;
-	c->cust_cap = 0;
+	free_seen(c);
 	c->as_of = opt->has_as_of ? opt->as_of : c->last_day;
 	c->ngroups = opt->ngroup ? kpi_group_count(c->groups) : 1;
 	if (!c->have_day)
@@ -1362,17 +1465,14 @@ kpi_cohort_stats(const struct kpi_cohort *c, struct kpi_cohort_stats *s)
 	memset(s, 0, sizeof(*s));
 	s->rows = c->rows;
 	s->ignored = c->ignored;
-	s->customers = c->finished ? c->ncustomers
-				   : kpi_group_count(c->customers);
+	s->customers = c->finished ? c->ncustomers : c->nseen;
 	s->groups = c->opt->ngroup ? kpi_group_count(c->groups)
 				   : (c->rows ? 1 : 0);
 	s->cohorts = c->nrows;
 	s->spilled = c->file_size;
 	s->as_of = c->as_of;
-	bytes += kpi_group_bytes(c->customers) + kpi_group_bytes(c->groups) +
-		 kpi_group_bytes(c->rowkeys);
-	bytes += c->cust_cap * ((c->cust_group ? sizeof(*c->cust_group) : 0) +
-				(c->cust_cohort ? sizeof(*c->cust_cohort) : 0));
+	bytes += kpi_group_bytes(c->groups) + kpi_group_bytes(c->rowkeys);
+	bytes += c->seen_cap * sizeof(*c->seen) + c->seen_ids_cap;
 	for (i = 0; i < NBUCKETS; i++)
 		bytes += c->buckets[i].cap;
 	bytes += c->chunks_cap * sizeof(*c->chunks);

@@ -565,6 +565,62 @@ test_customer_in_two_groups_is_rejected_without_trace(void **state)
 	kpi_csv_header_free(run.header);
 }
 
+/* The check of groups keeps ids of up to 8 bytes in its table and longer
+ * ones aside; both must be told apart exactly, also after the table grew. */
+static void
+test_group_check_handles_long_ids_and_growth(void **state)
+{
+	static const char *const groups[] = { "region" };
+	struct kpi_cohort_options o = options();
+	struct kpi_cohort *c = NULL;
+	struct kpi_csv_header *h = NULL;
+	struct kpi_error err;
+	const char *names[] = { "customer", "date", "region" };
+	const char *fields[3];
+	char id[64];
+	struct kpi_csv_record rec = { names, 3, 1, "", 0 };
+	long i;
+
+	o.value_col = NULL;
+	o.group_cols = groups;
+	o.ngroup = 1;
+	assert_int_equal(kpi_cohort_new(&c, &o, &err), KPI_OK);
+	assert_int_equal(kpi_csv_header_new(&h, &rec, &err), KPI_OK);
+	assert_int_equal(kpi_cohort_header(c, h, &err), KPI_OK);
+	rec.fields = fields;
+	fields[0] = id;
+	fields[1] = "2026-01-05";
+	/* 20,000 customers, ids of 1 to 25 bytes, alternating regions. */
+	for (i = 0; i < 20000; i++) {
+		snprintf(id, sizeof(id), "%.*s%ld", (int)(i % 20),
+			 "abcdefghijklmnopqrst", i);
+		fields[2] = i % 2 ? "East" : "West";
+		rec.line = (unsigned long)i + 2;
+		assert_int_equal(kpi_cohort_add(c, &rec, &err), KPI_OK);
+	}
+	/* Every one again, same region: fine; the other region: rejected. */
+	for (i = 0; i < 20000; i++) {
+		snprintf(id, sizeof(id), "%.*s%ld", (int)(i % 20),
+			 "abcdefghijklmnopqrst", i);
+		fields[2] = i % 2 ? "East" : "West";
+		assert_int_equal(kpi_cohort_add(c, &rec, &err), KPI_OK);
+		fields[2] = i % 2 ? "West" : "East";
+		assert_int_equal(kpi_cohort_add(c, &rec, &err), KPI_EPARSE);
+		assert_string_equal(err.column, "region");
+	}
+	assert_int_equal(kpi_cohort_finish(c, &err), KPI_OK);
+	{
+		struct kpi_cohort_stats st;
+
+		kpi_cohort_stats(c, &st);
+		assert_int_equal(st.customers, 20000);
+		assert_int_equal(st.rows, 40000);
+		assert_int_equal(st.cohorts, 2);
+	}
+	kpi_cohort_free(c);
+	kpi_csv_header_free(h);
+}
+
 /* Each bad row is KPI_EPARSE with its column, and nothing else of it is
  * kept: the table equals that of the good rows alone. */
 static void
@@ -752,6 +808,7 @@ main(void)
 		cmocka_unit_test(test_nrr_splits_movements),
 		cmocka_unit_test(test_weeks_cross_the_year_end),
 		cmocka_unit_test(test_customer_in_two_groups_is_rejected_without_trace),
+		cmocka_unit_test(test_group_check_handles_long_ids_and_growth),
 		cmocka_unit_test(test_bad_values_name_their_column),
 		cmocka_unit_test(test_rows_after_as_of_are_ignored_and_counted),
 		cmocka_unit_test(test_unwritable_tmpdir_is_an_io_error),
