@@ -9,10 +9,11 @@
  *    KPI_EPARSE with a message, and never writes the day on error;
  *  - a day written in an accepted layout by an independent writer below
  *    (zero-padded numbers, %e blank-padded, English month names in any
- *    case, any valid time) reads back as that day.  Not checked: a month
- *    name directly followed by a letter of the layout ("%bch" reads
- *    "Mar" + "ch" as "March"), which no parser without backtracking
- *    can tell apart.
+ *    case, any valid time) reads back as that day.  Not checked, as no
+ *    parser without backtracking can tell them apart: a month name
+ *    directly followed by a letter of the layout ("%bch" reads "Mar" +
+ *    "ch" as "March"), and a one-digit %e at the very start, whose padding
+ *    blank is trimmed with the field's ("%e%m%Y": " 5112026").
  */
 #include <ctype.h>
 #include <string.h>
@@ -82,6 +83,12 @@ render(const char *lay, const struct when *w, char *out, size_t cap)
 				snprintf(tmp, sizeof(tmp), "%02d", w->d);
 				break;
 			case 'e':
+				/* At the very start the padding blank is the
+				 * field's leading blank, which is trimmed (a
+				 * CSV reader does it too): " 5" then reads as
+				 * "5", and what follows decides. */
+				if (n == 0 && w->d < 10)
+					return -1;
 				snprintf(tmp, sizeof(tmp), "%2d", w->d);
 				break;
 			case 'j':
