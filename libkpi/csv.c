@@ -573,6 +573,33 @@ parse_segment(struct reader *r, size_t end, int was_idle)
 		r->in_rec = !is_blank(seg, n, r->delim);
 }
 
+/* Name the column a NUL byte is in: count the delimiters outside quotes
+ * from the start of its record (a doubled quote toggles twice).  Only data
+ * records have one; a NUL in the header names none. */
+static void
+nul_column(struct reader *r, int was_idle)
+{
+	size_t i = was_idle ? r->pos : r->rec_start;
+	size_t field = 0;
+	int quoted = 0;
+	const char *name;
+
+	if (!r->have_header)
+		return;
+	for (; i < r->nul_at; i++) {
+		if (r->buf[i] == '"')
+			quoted = !quoted;
+		else if (!quoted && (unsigned char)r->buf[i] == r->delim)
+			field++;
+	}
+	if (field >= r->width)
+		return;
+	name = r->hnames;
+	while (field-- > 0)
+		name += strlen(name) + 1;
+	kpi_error_column(r->err, KPI_EPARSE, name);
+}
+
 /* Parse the segment [pos, end): one physical line with its terminator.
  * in_rec says whether libcsv is inside a record (a quoted field that spans
  * lines); only when it is not can a quote-free line skip libcsv. */
@@ -585,6 +612,7 @@ feed_segment(struct reader *r, size_t end)
 	if (r->have_nul && r->nul_at < end) {
 		reader_fail(r, kpi_error_set(r->err, KPI_EPARSE, r->line,
 					     "NUL byte in input"));
+		nul_column(r, was_idle);
 		return;
 	}
 	if (was_idle) {

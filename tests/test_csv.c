@@ -521,6 +521,41 @@ test_csv_read_rejects_nul_byte_with_its_line(void **state)
 	free(s);
 }
 
+/* Found by tests/cli/hostile.sh: a NUL is in a field, so the message
+ * names its column (as for any other bad field), counting delimiters
+ * outside quotes from the start of the record, which may be lines back. */
+static void
+test_csv_read_names_the_column_of_a_nul_byte(void **state)
+{
+	static const char plain[] = "a,b,c\n1,2,3\n4,x\0y,6\n";
+	static const char quoted[] = "a,b,c\n1,\"p,\n\"\"q\",r\0s\n";
+	static const char header[] = "a,b\0,c\n1,2,3\n";
+	struct seen *s = seen_new();
+	struct kpi_error err;
+
+	assert_int_equal(read_bytes(plain, sizeof(plain) - 1, 0, s, &err),
+			 KPI_EPARSE);
+	assert_int_equal(err.line, 3);
+	assert_string_equal(err.column, "b");
+	assert_string_equal(err.msg, "NUL byte in input");
+	free(s);
+
+	/* Field 2 is "p,\n\"q" (quoted, over two lines); the NUL is in c. */
+	s = seen_new();
+	assert_int_equal(read_bytes(quoted, sizeof(quoted) - 1, 0, s, &err),
+			 KPI_EPARSE);
+	assert_int_equal(err.line, 3);
+	assert_string_equal(err.column, "c");
+	free(s);
+
+	s = seen_new();
+	assert_int_equal(read_bytes(header, sizeof(header) - 1, 0, s, &err),
+			 KPI_EPARSE);
+	assert_int_equal(err.line, 1);
+	assert_string_equal(err.column, "");
+	free(s);
+}
+
 static void
 test_csv_read_rejects_empty_input(void **state)
 {
@@ -1689,6 +1724,7 @@ main(void)
 		cmocka_unit_test(test_csv_read_rejects_text_after_closing_quote),
 		cmocka_unit_test(test_csv_read_names_no_column_for_a_bad_header),
 		cmocka_unit_test(test_csv_read_rejects_nul_byte_with_its_line),
+		cmocka_unit_test(test_csv_read_names_the_column_of_a_nul_byte),
 		cmocka_unit_test(test_csv_read_rejects_empty_input),
 		cmocka_unit_test(test_csv_read_rejects_bom_and_blank_lines_only),
 		cmocka_unit_test(test_csv_read_accepts_header_only),
