@@ -104,6 +104,15 @@ struct seen {
 
 #define SEEN_LONG UINT32_C(0x80000000)
 
+/* The last date text of a column and its day: exports sorted by date
+ * repeat the same text row after row, and parsing it is a tenth of the
+ * reading time. */
+struct date_cache {
+	char text[40];
+	size_t len;		/* 0: empty cache */
+	long day;
+};
+
 struct kpi_cohort {
 	const struct kpi_cohort_options *opt;
 	const struct kpi_csv_header *header;
@@ -132,6 +141,7 @@ struct kpi_cohort {
 	unsigned char *scratch;		/* one record being built */
 	size_t scratch_cap;
 
+	struct date_cache time_cache, cohort_cache;
 	long week_rem;			/* first days of weeks are this mod 7 */
 	long cache_day, cache_idx;	/* the last day's period */
 	int cache_ok;
@@ -527,20 +537,33 @@ bad_row(struct kpi_error *err, enum kpi_status st, unsigned long line,
 
 /* A date field into a day number; a missing one is an error. */
 static enum kpi_status
-parse_day(const struct kpi_cohort *c, const char *field, const char *column,
-	  const char *what, unsigned long line, long *day,
-	  struct kpi_error *err)
+parse_day(const struct kpi_cohort *c, struct date_cache *cache,
+	  const char *field, const char *column, const char *what,
+	  unsigned long line, long *day, struct kpi_error *err)
 {
 	const struct kpi_cohort_options *opt = c->opt;
+	size_t len = strlen(field);
 	enum kpi_status st;
 
+	if (cache->len && len == cache->len &&
+	    memcmp(field, cache->text, len) == 0) {
+		*day = cache->day;
+		return KPI_OK;
+	}
 	if (kpi_cli_is_missing(opt->common, field)) {
 		kpi_error_set(err, KPI_EPARSE, line, "the %s is missing", what);
 		return bad_row(err, KPI_EPARSE, line, column);
 	}
 	st = kpi_date_parse(field, opt->date_format, &opt->common->cal, day,
 			    err);
-	return st == KPI_OK ? st : bad_row(err, st, line, column);
+	if (st != KPI_OK)
+		return bad_row(err, st, line, column);
+	if (len < sizeof(cache->text)) {
+		memcpy(cache->text, field, len);
+		cache->len = len;
+		cache->day = *day;
+	}
+	return KPI_OK;
 }
 
 /* Markers other software writes for a missing value. */
@@ -934,8 +957,8 @@ kpi_cohort_add(struct kpi_cohort *c, const struct kpi_csv_record *rec,
 		kpi_error_set(err, KPI_EPARSE, line, "the customer id is missing");
 		return bad_row(err, KPI_EPARSE, line, opt->id_col);
 	}
-	st = parse_day(c, f[c->time_idx], opt->time_col, "date", line, &day,
-		       err);
+	st = parse_day(c, &c->time_cache, f[c->time_idx], opt->time_col, "date",
+		       line, &day, err);
 	if (st != KPI_OK)
 		return st;
 	if (opt->value_col) {
@@ -944,8 +967,8 @@ kpi_cohort_add(struct kpi_cohort *c, const struct kpi_csv_record *rec,
 			return st;
 	}
 	if (opt->cohort_col) {
-		st = parse_day(c, f[c->cohort_idx], opt->cohort_col,
-			       "cohort date", line, &cday, err);
+		st = parse_day(c, &c->cohort_cache, f[c->cohort_idx],
+			       opt->cohort_col, "cohort date", line, &cday, err);
 		if (st != KPI_OK)
 			return st;
 	}
