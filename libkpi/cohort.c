@@ -127,7 +127,7 @@ struct kpi_cohort {
 	int check;
 	struct seen *seen;
 	size_t nseen, seen_cap;
-	unsigned char *seen_ids;	/* ids of 16 bytes or more */
+	unsigned char *seen_ids;	/* ids longer than 8 bytes */
 	size_t seen_ids_len, seen_ids_cap;
 
 	/* Pass 1: events by bucket, spilled to a temporary file. */
@@ -138,8 +138,6 @@ struct kpi_cohort {
 	size_t nchunks, chunks_cap;
 	int fd;
 	uint64_t file_size;
-	unsigned char *scratch;		/* one record being built */
-	size_t scratch_cap;
 
 	struct date_cache time_cache, cohort_cache;
 	long week_rem;			/* first days of weeks are this mod 7 */
@@ -185,12 +183,16 @@ nomem(struct kpi_error *err)
 	return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
 }
 
-/* Grow *p (elements of size `size`) to hold at least `need`; doubling. */
+/* Grow the array that the pointer at `pp` points to (elements of `size`
+ * bytes, *cap of them) to hold at least `need`, doubling from `first`.
+ * The pointer is read and written with memcpy, so that one function serves
+ * arrays of any type without an aliasing cast.  -1 when out of memory (the
+ * array is then as it was). */
 static int
-grow_array(void **p, size_t *cap, size_t need, size_t size, size_t first)
+grow_array(void *pp, size_t *cap, size_t need, size_t size, size_t first)
 {
 	size_t n = *cap ? *cap : first;
-	void *q;
+	void *p, *q;
 
 	if (need <= *cap)
 		return 0;
@@ -199,10 +201,11 @@ grow_array(void **p, size_t *cap, size_t need, size_t size, size_t first)
 			return -1;
 		n *= 2;
 	}
-	q = realloc(*p, n * size);
+	memcpy(&p, pp, sizeof(p));
+	q = realloc(p, n * size);
 	if (!q)
 		return -1;
-	*p = q;
+	memcpy(pp, &q, sizeof(q));
 	*cap = n;
 	return 0;
 }
@@ -489,7 +492,6 @@ kpi_cohort_free(struct kpi_cohort *c)
 	free(c->lens);
 	free(c->rowv);
 	free(c->cells);
-	free(c->scratch);
 	free_bucket_work(c);
 	free(c);
 }
@@ -737,7 +739,7 @@ seen_find(struct kpi_cohort *c, const char *id, size_t len, uint64_t h,
 	} else {
 		uint32_t l = (uint32_t)len;
 
-		if (grow_array((void **)&c->seen_ids, &c->seen_ids_cap,
+		if (grow_array(&c->seen_ids, &c->seen_ids_cap,
 			       c->seen_ids_len + sizeof(l) + len, 1, 64 * 1024))
 			return nomem(err);
 		e->key = c->seen_ids_len;
@@ -780,7 +782,7 @@ spill(struct kpi_cohort *c, struct bucket *b, struct kpi_error *err)
 		 * descriptor is closed, however the process ends. */
 		unlink(path);
 	}
-	if (grow_array((void **)&c->chunks, &c->chunks_cap, c->nchunks + 1,
+	if (grow_array(&c->chunks, &c->chunks_cap, c->nchunks + 1,
 		       sizeof(*c->chunks), 64) != 0)
 		return nomem(err);
 	while (left > 0) {
@@ -1055,9 +1057,9 @@ find_row(struct kpi_cohort *c, uint32_t group, long cohort, struct row **out,
 		return KPI_OK;
 	}
 	ncells = (size_t)(c->asof_idx - cohort + 1);
-	if (grow_array((void **)&c->rowv, &c->rows_cap, slot + 1,
+	if (grow_array(&c->rowv, &c->rows_cap, slot + 1,
 		       sizeof(*c->rowv), 64) != 0 ||
-	    grow_array((void **)&c->cells, &c->cells_cap, c->ncells + ncells,
+	    grow_array(&c->cells, &c->cells_cap, c->ncells + ncells,
 		       sizeof(*c->cells), 1024) != 0)
 		return nomem(err);
 	r = &c->rowv[slot];
@@ -1179,7 +1181,7 @@ add_customer(struct kpi_cohort *c, uint32_t group, int has_cohort,
 	enum kpi_status st;
 
 	sort_by_period(e, n);
-	if (grow_array((void **)&c->act, &c->act_cap, n, sizeof(*c->act), 64))
+	if (grow_array(&c->act, &c->act_cap, n, sizeof(*c->act), 64))
 		return nomem(err);
 	a = c->act;
 	for (i = 0; i < n; i++) {
@@ -1299,7 +1301,7 @@ local_customer(struct kpi_cohort *c, size_t off, size_t *nlocal,
 			return KPI_OK;
 		}
 	}
-	if (grow_array((void **)&c->first_off, &c->local_cap, *nlocal + 1,
+	if (grow_array(&c->first_off, &c->local_cap, *nlocal + 1,
 		       sizeof(*c->first_off), 1024) != 0)
 		return nomem(err);
 	c->first_off[*nlocal] = (uint32_t)off;
@@ -1330,7 +1332,7 @@ process_bucket(struct kpi_cohort *c, size_t b, struct kpi_error *err)
 		return kpi_error_set(err, KPI_ENOMEM, 0,
 				     "too many events for one pass (%zu bytes in a bucket)",
 				     bytes);
-	if (grow_array((void **)&c->loaded, &c->loaded_cap, bytes, 1,
+	if (grow_array(&c->loaded, &c->loaded_cap, bytes, 1,
 		       64 * 1024) != 0)
 		return nomem(err);
 	for (k = bk->head; k != NO_CHUNK; k = c->chunks[k].next) {
@@ -1377,7 +1379,7 @@ process_bucket(struct kpi_cohort *c, size_t b, struct kpi_error *err)
 	}
 	c->ncustomers += nlocal;
 
-	if (grow_array((void **)&c->counts, &c->counts_cap, nlocal + 1,
+	if (grow_array(&c->counts, &c->counts_cap, nlocal + 1,
 		       sizeof(*c->counts), 1024) != 0)
 		return nomem(err);
 	memset(c->counts, 0, (nlocal + 1) * sizeof(*c->counts));
@@ -1395,7 +1397,7 @@ process_bucket(struct kpi_cohort *c, size_t b, struct kpi_error *err)
 		uint32_t group = 0;
 		int32_t cday = 0;
 
-		if (grow_array((void **)&c->ev, &c->ev_cap, end - start,
+		if (grow_array(&c->ev, &c->ev_cap, end - start,
 			       sizeof(*c->ev), 64) != 0)
 			return nomem(err);
 		for (j = start; j < end; j++) {
@@ -1955,11 +1957,12 @@ kpi_cohort_write_nrr(struct kpi_cohort *c, const struct kpi_cohort_report *r,
 			kpi_csv_write_long(w, (long long)x->start);
 			if (q > c->last_complete) {
 				/* The period is not over: only its start is
-				 * known. */
+				 * known; the columns after start_revenue are
+				 * empty. */
 				kpi_csv_write_empty(w);
 				kpi_csv_write_empty(w);
 				kpi_csv_write_double(w, start, r->precision);
-				for (m = 0; m < 11; m++)
+				for (m = 5; m < (int)(sizeof(cols) / sizeof(cols[0])); m++)
 					kpi_csv_write_empty(w);
 				kpi_csv_end_row(w);
 				continue;

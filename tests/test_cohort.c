@@ -73,6 +73,30 @@ report(void)
 	return r;
 }
 
+/* Every line of a CSV text (no quoted fields) has as many fields as the
+ * first. */
+static void
+assert_rectangular(const char *out)
+{
+	const char *p = out;
+	long width = -1, line = 1;
+
+	while (*p) {
+		long n = 1;
+
+		for (; *p && *p != '\n'; p++)
+			n += *p == ',';
+		if (width < 0)
+			width = n;
+		else if (n != width)
+			fail_msg("line %ld has %ld fields, the header %ld", line,
+				 n, width);
+		if (*p)
+			p++;
+		line++;
+	}
+}
+
 /* Read `in` through the engine and write the cohort table (or, with nrr,
  * the NRR table); returns the output (malloc'd).  *stats, when non-NULL,
  * receives the engine's counts after the table is built. */
@@ -103,6 +127,7 @@ run_file(FILE *in, const struct kpi_cohort_options *opt,
 	if (stats)
 		kpi_cohort_stats(r.cohort, stats);
 	fclose(o);
+	assert_rectangular(out);
 	kpi_cohort_free(r.cohort);
 	kpi_csv_header_free(r.header);
 	if (rejected)
