@@ -32,6 +32,7 @@
 #include <gsl/gsl_sort.h>
 
 #include "kpi/forecast.h"
+#include "forecast-internal.h"
 
 enum { ERR_ADD = 0, ERR_MUL = 1 };
 enum { TR_NONE = 0, TR_ADD = 1 };
@@ -950,19 +951,22 @@ static double
 hw_objective(struct ets_work *w, const double *v)
 {
 	struct ets_par p;
-	double bhw;
+	double c[3] = {0.0, 0.0, 0.0}, out = 0.0, bhw, lik;
 	int i, k = 1 + w->mod.trend + (w->mod.season != SE_NONE);
 
-	for (i = 0; i < k; i++)
-		if (!(v[i] >= 0.0 && v[i] <= 1.0))
-			return HUGE_VAL;
-	hw_par(w, v, &p, &bhw);
+	/* a point outside [0, 1] counts as its projection on the box, a
+	 * little worse, so that the simplex can rest on a face */
+	for (i = 0; i < k; i++) {
+		c[i] = fmin(fmax(v[i], 0.0), 1.0);
+		out += fabs(v[i] - c[i]);
+	}
+	hw_par(w, c, &p, &bhw);
 	for (i = 0; i < w->m && w->mod.season; i++)
 		w->seas[i] = w->hw_s[i];
 	/* additive errors: n log(SSE), the least-squares criterion */
-	return recurse(w->y, w->n, w->m, w->seas, w->hw_l0, w->hw_b0, &p,
-		       ERR_ADD, w->mod.trend, w->mod.season, NULL, NULL,
-		       NULL);
+	lik = recurse(w->y, w->n, w->m, w->seas, w->hw_l0, w->hw_b0, &p,
+		      ERR_ADD, w->mod.trend, w->mod.season, NULL, NULL, NULL);
+	return lik + out;
 }
 
 /* Returns 0, or -1 when the series is too short for these starting
@@ -1016,6 +1020,8 @@ hw_fit(struct ets_work *w, int m_data, int tr, int se, struct ets_fit *f)
 	if (!(nm_minimise(w, hw_objective, k, ETS_MAX_EVALS) < NM_BIG))
 		return -1;
 	memset(f, 0, sizeof(*f));
+	for (j = 0; j < k; j++)
+		w->x0[j] = fmin(fmax(w->x0[j], 0.0), 1.0);
 	hw_par(w, w->x0, &p, &bhw);
 	f->mod = w->mod;
 	f->m = m;
@@ -1079,7 +1085,10 @@ linear_moments(const struct ets_fit *f, const struct ets_state *x,
 
 	memcpy(s, x->s, sizeof(s));
 	memset(gs, 0, sizeof(gs));
-	gs[0] = f->p.gamma;
+	/* R's class1() sets G[3] = gamma whatever the trend: s_1 after l and
+	 * b, but s_2 when there is no trend.  We follow it, so that the
+	 * intervals of ANA and MNA agree with forecast.ets(). */
+	gs[f->mod.trend || f->m < 2 ? 0 : 1] = f->p.gamma;
 	if (!f->mod.trend)
 		gb = 0.0;
 	for (j = 0; j < h; j++) {
@@ -1444,11 +1453,11 @@ fit_short(struct ets_work *w, const struct ets_spec *sp, int m,
 
 /* The final pass over the data with the chosen fit: fitted values,
  * residuals, sigma2 and the state after the data. */
-static void
+static double
 final_pass(struct ets_work *w, struct ets_fit *f, double *fitted,
 	   double *resid, struct ets_state *x)
 {
-	double lb[2], sse = 0.0;
+	double lb[2], sse = 0.0, lik;
 	size_t i;
 	int k;
 
@@ -1456,7 +1465,7 @@ final_pass(struct ets_work *w, struct ets_fit *f, double *fitted,
 	w->m = f->m;
 	for (k = 0; k < f->m && f->mod.season; k++)
 		w->seas[f->m - 1 - k] = f->s0[k];
-	recurse_model(w, f->l0, f->b0, &f->p, fitted, resid, lb);
+	lik = recurse_model(w, f->l0, f->b0, &f->p, fitted, resid, lb);
 	x->l = lb[0];
 	x->b = f->mod.trend ? lb[1] : 0.0;
 	memset(x->s, 0, sizeof(x->s));
@@ -1468,37 +1477,62 @@ final_pass(struct ets_work *w, struct ets_fit *f, double *fitted,
 		f->sigma2 = sse / (double)w->n;
 	else
 		f->sigma2 = sse / (double)(w->n - (size_t)f->np);
+	return lik;
 }
 
-/* Means, intervals, parameters and criteria of fit f into r. */
+/* Point forecasts from the state after the data: (l + phi_h b) with the
+ * season of that step added or multiplied, phi_h = phi + ... + phi^h. */
+static void
+point_forecasts(const struct ets_fit *f, const struct ets_state *x, int h,
+		double *mu)
+{
+	double phih = 0.0, pk = 1.0;
+	int j;
+
+	for (j = 0; j < h; j++) {
+		double lt, s;
+
+		pk *= f->p.phi;
+		phih += pk;
+		lt = x->l + (f->mod.trend ? phih * x->b : 0.0);
+		s = f->mod.season ? x->s[f->m - 1 - j % f->m] : 0.0;
+		mu[j] = f->mod.season == SE_MUL ? lt * s : lt + s;
+	}
+}
+
+/* Means, intervals, parameters and criteria of fit f into r: the analytic
+ * moments of forecast.ets(), or simulated paths when asked (simulate) or
+ * when the analytic variances are not finite. */
 static enum kpi_status
 fill_result(const struct ets_fit *f, const struct ets_state *x,
-	    const struct kpi_fc_spec *spec, struct kpi_fc_result *r,
-	    double *work, struct kpi_error *err)
+	    const struct kpi_fc_spec *spec, int simulate,
+	    struct kpi_fc_result *r, double *work, struct kpi_error *err)
 {
-	int h = spec->horizon, j, k, sim = 0;
+	int h = spec->horizon, j, k;
 	double *var = work + h;
 
 	model_name(&f->mod, r->model, sizeof(r->model));
-	if (f->mod.error == ERR_MUL && f->mod.season == SE_MUL) {
-		if (class3_moments(f, x, f->sigma2, h, r->mean, var) != 0)
-			return kpi_error_set(err, KPI_ENOMEM, 0,
-					     "out of memory");
-	} else {
-		linear_moments(f, x, f->sigma2, h, r->mean, var, work);
+	if (!simulate) {
+		if (f->mod.error == ERR_MUL && f->mod.season == SE_MUL) {
+			if (class3_moments(f, x, f->sigma2, h, r->mean,
+					   var) != 0)
+				return kpi_error_set(err, KPI_ENOMEM, 0,
+						     "out of memory");
+		} else {
+			linear_moments(f, x, f->sigma2, h, r->mean, var,
+				       work);
+		}
+		for (j = 0; j < h; j++)
+			if (!(var[j] >= 0.0) || !isfinite(var[j]) ||
+			    !isfinite(r->mean[j]))
+				simulate = 1;
 	}
-	for (j = 0; j < h; j++)
-		if (!isfinite(r->mean[j]))
-			return kpi_error_set(err, KPI_ENUMERIC, 0,
-					     "%s: the forecasts are not finite",
-					     r->model);
-	for (j = 0; j < h; j++)
-		if (!(var[j] >= 0.0) || !isfinite(var[j]))
-			sim = 1;
-	if (sim && spec->nlevels > 0) {
-		enum kpi_status st = simulate_intervals(f, x, f->sigma2, spec,
-							h, r->lo, r->hi, err);
+	if (simulate) {
+		enum kpi_status st;
 
+		point_forecasts(f, x, h, r->mean);
+		st = simulate_intervals(f, x, f->sigma2, spec, h, r->lo,
+					r->hi, err);
 		if (st != KPI_OK)
 			return st;
 	} else {
@@ -1506,6 +1540,11 @@ fill_result(const struct ets_fit *f, const struct ets_state *x,
 			var[j] = sqrt(var[j]);
 		kpi_fc_intervals_symmetric(r, var, 0.0);
 	}
+	for (j = 0; j < h; j++)
+		if (!isfinite(r->mean[j]))
+			return kpi_error_set(err, KPI_ENUMERIC, 0,
+					     "%s: the forecasts are not finite",
+					     r->model);
 	r->loglik = -0.5 * f->lik;
 	r->aic = f->aic;
 	r->aicc = f->aicc;
@@ -1709,7 +1748,7 @@ kpi_fc_ets(const double *y, size_t n, const struct kpi_fc_spec *spec,
 	if (st != KPI_OK)
 		goto out;
 	final_pass(&w, &best, r.fitted, resid, &xs);
-	st = fill_result(&best, &xs, spec, &r, work, err);
+	st = fill_result(&best, &xs, spec, 0, &r, work, err);
 	if (st != KPI_OK)
 		goto out;
 	*out = r;
@@ -1719,6 +1758,99 @@ out:
 	free(work);
 	free(resid);
 	free(sa);
+	free(w.seas);
+	return st;
+}
+
+enum kpi_status
+kpi_fc_ets_fixed(const double *y, size_t n, const struct kpi_fc_spec *spec,
+		 const struct kpi_ets_fixed *par, struct kpi_fc_result *out,
+		 struct kpi_error *err)
+{
+	struct kpi_fc_result r;
+	struct ets_spec sp;
+	struct ets_work w;
+	struct ets_fit f;
+	struct ets_state xs;
+	double *resid = NULL, *work = NULL, k, nn = (double)n, lik;
+	enum kpi_status st;
+	int m, i;
+
+	memset(&r, 0, sizeof(r));
+	memset(&w, 0, sizeof(w));
+	memset(&f, 0, sizeof(f));
+	if (!y || !spec || !par || !par->model || n < 2 || spec->horizon < 1)
+		return kpi_error_set(err, KPI_EINVAL, 0,
+				     "ETS: bad fixed-parameter call");
+	st = spec_parse(par->model, &sp, err);
+	if (st != KPI_OK)
+		return st;
+	if (sp.nerr != 1 || sp.ntrend != 1 || sp.nseason != 1)
+		return kpi_error_set(err, KPI_EINVAL, 0,
+				     "ETS(%s): fixed parameters need a model "
+				     "without Z", par->model);
+	f.mod.error = sp.err[0];
+	f.mod.trend = sp.trend[0];
+	f.mod.damped = sp.damped[0];
+	f.mod.season = sp.season[0];
+	m = f.mod.season ? spec->m : 1;
+	if (m < 1 || m > ETS_MAX_M || (f.mod.season && m < 2))
+		return kpi_error_set(err, KPI_EINVAL, 0,
+				     "ETS(%s): bad seasonal period %d",
+				     par->model, spec->m);
+	f.m = m;
+	f.p.alpha = par->alpha;
+	f.p.beta = f.mod.trend ? par->beta : 0.0;
+	f.p.gamma = f.mod.season ? par->gamma : 0.0;
+	f.p.phi = f.mod.damped ? par->phi : 1.0;
+	f.beta_out = f.p.beta;
+	f.l0 = par->l0;
+	f.b0 = f.mod.trend ? par->b0 : 0.0;
+	for (i = 0; i < m && f.mod.season; i++)
+		f.s0[i] = par->s[i];
+	f.np = 1 + f.mod.trend + f.mod.damped + 1 + f.mod.trend;
+	if (f.mod.season)
+		f.np += 1 + m - 1;
+	if ((size_t)f.np + 1 >= n)
+		return kpi_error_set(err, KPI_EINVAL, 0,
+				     "ETS(%s): %zu observations are too few",
+				     par->model, n);
+
+	st = KPI_ENOMEM;
+	w.y = y;
+	w.n = n;
+	w.seas = malloc(2 * (n + (size_t)m) * sizeof(*w.seas));
+	resid = malloc(n * sizeof(*resid));
+	work = malloc(2 * (size_t)spec->horizon * sizeof(*work));
+	if (!w.seas || !resid || !work) {
+		kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
+		goto out;
+	}
+	st = kpi_fc_result_alloc(&r, n, spec, err);
+	if (st != KPI_OK)
+		goto out;
+	lik = final_pass(&w, &f, r.fitted, resid, &xs);
+	if (!(lik < HUGE_VAL)) {
+		st = kpi_error_set(err, KPI_ENUMERIC, 0,
+				   "ETS(%s): the recursion breaks down with "
+				   "these values", par->model);
+		goto out;
+	}
+	k = f.np + 1.0;
+	f.lik = lik;
+	f.aic = lik + 2.0 * k;
+	f.bic = lik + log(nn) * k;
+	f.aicc = nn - k - 1.0 > 0.0 ?
+		 f.aic + 2.0 * k * (k + 1.0) / (nn - k - 1.0) : HUGE_VAL;
+	st = fill_result(&f, &xs, spec, par->simulate, &r, work, err);
+	if (st != KPI_OK)
+		goto out;
+	*out = r;
+	memset(&r, 0, sizeof(r));
+out:
+	kpi_fc_result_free(&r);
+	free(work);
+	free(resid);
 	free(w.seas);
 	return st;
 }

@@ -29,4 +29,30 @@ enum kpi_status kpi_fc_arima_order(const double *y, size_t n,
 				   struct kpi_fc_result *out,
 				   struct kpi_error *err);
 
+/* ==== forecast-ets.c ==== */
+
+/* One ETS model with every smoothing parameter and initial state given. */
+struct kpi_ets_fixed {
+	const char *model;	/* "ANN", "AAdN", "MAM", ...: no Z */
+	double alpha, beta, gamma, phi;	/* those the model has */
+	double l0, b0;
+	double s[24];		/* s_1..s_m of the initial state, s_1 the most
+				 * recent, as R's fit$initstate */
+	int simulate;		/* intervals from spec->nsim simulated paths
+				 * (seed spec->seed) with the point forecasts
+				 * as means, as forecast.ets(simulate = TRUE) */
+};
+
+/* Run *par on y without estimating anything, as R's ets(y, model = fit,
+ * use.initial.values = TRUE): fitted values, log-likelihood and criteria
+ * (parameters counted as after a fit: the smoothing ones, l0, b0 and m - 1
+ * seasonal states, plus the variance), sigma2 = SSE / (n - those but the
+ * variance) as after a fit, and the forecasts and intervals of
+ * kpi_fc_ets().  For checking the recursions against R. */
+enum kpi_status kpi_fc_ets_fixed(const double *y, size_t n,
+				 const struct kpi_fc_spec *spec,
+				 const struct kpi_ets_fixed *par,
+				 struct kpi_fc_result *out,
+				 struct kpi_error *err);
+
 #endif
