@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "kpi/cli.h"
 #include "kpi/num.h"
@@ -225,6 +226,8 @@ kpi_cli_report(FILE *to, const char *prog, const char *file,
 enum kpi_status
 kpi_output_open(struct kpi_output *o, const char *path, struct kpi_error *err)
 {
+	struct stat sb;
+	char *resolved = NULL;	/* the file a symbolic link names */
 	int fd;
 	size_t len;
 
@@ -233,16 +236,37 @@ kpi_output_open(struct kpi_output *o, const char *path, struct kpi_error *err)
 		o->fp = stdout;
 		return KPI_OK;
 	}
+	/* Only a regular file is replaced.  A device, pipe or socket
+	 * (-o /dev/null, a named pipe, /dev/stdout on a terminal) is written
+	 * in place: a file renamed over it would replace the node itself,
+	 * and as root /dev/null would become a regular file. */
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		o->path = strdup(path);
+		if (!o->path)
+			return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
+		o->fp = fopen(path, "w");
+		if (!o->fp) {
+			kpi_error_set(err, KPI_EIO, 0, "%s: %s", path,
+				      strerror(errno));
+			kpi_output_abort(o);
+			return KPI_EIO;
+		}
+		return KPI_OK;
+	}
+	/* Through a symbolic link the file it names is replaced, not the
+	 * link (report.csv -> /srv/reports/..., /dev/stdout -> a file). */
+	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode))
+		resolved = realpath(path, NULL);
 	/* The temporary file lives beside the target so that rename() is
 	 * atomic (same file system). */
-	len = strlen(path);
-	o->path = strdup(path);
+	o->path = resolved ? resolved : strdup(path);
+	len = o->path ? strlen(o->path) : 0;
 	o->tmp = malloc(len + sizeof(".tmpXXXXXX"));
 	if (!o->path || !o->tmp) {
 		kpi_output_abort(o);
 		return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
 	}
-	memcpy(o->tmp, path, len);
+	memcpy(o->tmp, o->path, len);
 	memcpy(o->tmp + len, ".tmpXXXXXX", sizeof(".tmpXXXXXX"));
 	fd = mkstemp(o->tmp);
 	if (fd < 0) {
@@ -291,7 +315,7 @@ kpi_output_commit(struct kpi_output *o, struct kpi_error *err)
 	}
 	failed = fclose(o->fp) != 0;
 	o->fp = NULL;
-	if (failed || rename(o->tmp, o->path) != 0) {
+	if (failed || (o->tmp && rename(o->tmp, o->path) != 0)) {
 		saved = errno;
 		kpi_output_abort(o);
 		return kpi_error_set(err, KPI_EIO, 0, "%s: %s", name,

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "test-util.h"
 #include "kpi/cli.h"
@@ -155,6 +157,72 @@ test_output_to_a_missing_directory_is_an_io_error(void **state)
 	assert_int_equal(kpi_output_open(&o, "/nonexistent-dir/x.csv", &err),
 			 KPI_EIO);
 	assert_non_null(strstr(err.msg, "/nonexistent-dir/x.csv"));
+}
+
+/* Found by the hostile-input work (tests/cli/hostile.sh): -o /dev/null
+ * wrote a temporary file in /dev and renamed it over the device, which as
+ * root turns /dev/null into a regular file.  A node that is not a regular
+ * file is written in place.  A named pipe stands in for the device here, so
+ * that a regression cannot harm the machine running the test. */
+static void
+test_output_to_a_pipe_or_device_writes_in_place(void **state)
+{
+	char dir[] = "/tmp/kpi-test-XXXXXX", path[64], buf[16];
+	struct kpi_output o;
+	struct kpi_error err;
+	struct stat sb;
+	ssize_t n;
+	int rd;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	rd = open(path, O_RDONLY | O_NONBLOCK);	/* a reader, so that
+						 * opening to write does not
+						 * block */
+	assert_true(rd >= 0);
+	assert_int_equal(kpi_output_open(&o, path, &err), KPI_OK);
+	fputs("data\n", o.fp);
+	assert_int_equal(kpi_output_commit(&o, &err), KPI_OK);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(S_ISFIFO(sb.st_mode));
+	n = read(rd, buf, sizeof(buf));
+	assert_int_equal(n, 5);
+	assert_memory_equal(buf, "data\n", 5);
+	close(rd);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);	/* fails if a temp file is left */
+}
+
+/* Through a symbolic link the file it names is replaced; the link stays. */
+static void
+test_output_through_a_symlink_replaces_its_target(void **state)
+{
+	char dir[] = "/tmp/kpi-test-XXXXXX", real[64], link[64];
+	struct kpi_output o;
+	struct kpi_error err;
+	struct stat sb;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(real, sizeof(real), "%s/real.csv", dir);
+	snprintf(link, sizeof(link), "%s/link.csv", dir);
+	f = fopen(real, "w");
+	assert_non_null(f);
+	fputs("old\n", f);
+	fclose(f);
+	assert_int_equal(symlink("real.csv", link), 0);
+
+	assert_int_equal(kpi_output_open(&o, link, &err), KPI_OK);
+	fputs("new\n", o.fp);
+	assert_int_equal(kpi_output_commit(&o, &err), KPI_OK);
+	assert_int_equal(lstat(link, &sb), 0);
+	assert_true(S_ISLNK(sb.st_mode));
+	assert_string_equal(read_all(real), "new\n");
+
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(unlink(real), 0);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 /* Rows seen by the callback, to check what kpi_cli_read_inputs passes on. */
@@ -311,6 +379,8 @@ main(void)
 		cmocka_unit_test(test_report_formats_file_line_and_column),
 		cmocka_unit_test(test_output_replaces_the_file_only_on_commit),
 		cmocka_unit_test(test_output_to_a_missing_directory_is_an_io_error),
+		cmocka_unit_test(test_output_to_a_pipe_or_device_writes_in_place),
+		cmocka_unit_test(test_output_through_a_symlink_replaces_its_target),
 		cmocka_unit_test(test_read_inputs_reads_files_as_one_stream_and_keeps_rejects),
 		cmocka_unit_test(test_read_inputs_stops_at_a_bad_row_without_skip_bad),
 		cmocka_unit_test(test_read_inputs_rejects_a_different_header),
