@@ -304,9 +304,11 @@ kpi_output_commit(struct kpi_output *o, struct kpi_error *err)
 			fclose(o->fp);
 			o->fp = NULL;
 		}
+		/* The message first: abort frees the name. */
+		kpi_error_set(err, KPI_EIO, 0, "write error on %s: %s", name,
+			      saved ? strerror(saved) : "unknown");
 		kpi_output_abort(o);
-		return kpi_error_set(err, KPI_EIO, 0, "write error on %s: %s",
-				     name, saved ? strerror(saved) : "unknown");
+		return KPI_EIO;
 	}
 	if (o->fp == stdout) {
 		/* Leave stdout open; the tool's final close catches the rest. */
@@ -317,9 +319,9 @@ kpi_output_commit(struct kpi_output *o, struct kpi_error *err)
 	o->fp = NULL;
 	if (failed || (o->tmp && rename(o->tmp, o->path) != 0)) {
 		saved = errno;
+		kpi_error_set(err, KPI_EIO, 0, "%s: %s", name, strerror(saved));
 		kpi_output_abort(o);
-		return kpi_error_set(err, KPI_EIO, 0, "%s: %s", name,
-				     strerror(saved));
+		return KPI_EIO;
 	}
 	free(o->tmp);
 	free(o->path);

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "test-util.h"
@@ -190,6 +192,46 @@ test_output_to_a_pipe_or_device_writes_in_place(void **state)
 	assert_int_equal(n, 5);
 	assert_memory_equal(buf, "data\n", 5);
 	close(rd);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);	/* fails if a temp file is left */
+}
+
+/* Found by contract.sh's full-filesystem check: a write error on -o FILE
+ * was reported with the file's name read after it was freed.  A file size
+ * limit (SIGXFSZ ignored, so writes fail with EFBIG) stands in for a full
+ * disk. */
+static void
+test_output_write_error_names_the_file_and_keeps_it(void **state)
+{
+	char dir[] = "/tmp/kpi-test-XXXXXX", path[64], big[4096];
+	struct kpi_output o;
+	struct kpi_error err;
+	struct rlimit old, lim;
+	enum kpi_status st;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/report.csv", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("old\n", f);
+	fclose(f);
+	memset(big, 'x', sizeof(big));
+
+	assert_int_equal(kpi_output_open(&o, path, &err), KPI_OK);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 1024;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	fwrite(big, 1, sizeof(big), o.fp);
+	st = kpi_output_commit(&o, &err);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+
+	assert_int_equal(st, KPI_EIO);
+	assert_non_null(strstr(err.msg, path));
+	assert_string_equal(read_all(path), "old\n");
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(rmdir(dir), 0);	/* fails if a temp file is left */
 }
@@ -381,6 +423,7 @@ main(void)
 		cmocka_unit_test(test_output_to_a_missing_directory_is_an_io_error),
 		cmocka_unit_test(test_output_to_a_pipe_or_device_writes_in_place),
 		cmocka_unit_test(test_output_through_a_symlink_replaces_its_target),
+		cmocka_unit_test(test_output_write_error_names_the_file_and_keeps_it),
 		cmocka_unit_test(test_read_inputs_reads_files_as_one_stream_and_keeps_rejects),
 		cmocka_unit_test(test_read_inputs_stops_at_a_bad_row_without_skip_bad),
 		cmocka_unit_test(test_read_inputs_rejects_a_different_header),
