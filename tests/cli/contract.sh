@@ -94,5 +94,29 @@ check "a good run with -o exits 0 and writes nothing to stdout" \
 	sh -c "[ $rc = 0 ] && [ ! -s out ]"
 check "a good run replaces the -o file" sh -c '! grep -q "last week" report.csv'
 
+# A full file system half way through: a file size limit of 1 KB, with
+# SIGXFSZ ignored so that a write fails (EFBIG) as it would on a full disk
+# (ENOSPC), instead of killing the tool.  Status 1, a message, and with -o
+# the previous file left as it was.
+full() {	# full ARGS: the tool under the limit
+	( trap '' XFSZ; ulimit -f 2; eval "exec $wrap \"\$tool\" $1" )
+}
+echo "last week's report" >report.csv
+full "$args -o report.csv big.csv" >out 2>err
+rc=$?
+check "a full file system half way through -o FILE exits 1" [ "$rc" = 1 ]
+check "a full file system is reported with the file's name" \
+	grep -q "write error on .*report.csv" err
+check "a full file system leaves the -o file as it was" \
+	grep -qx "last week's report" report.csv
+check "a full file system leaves no temporary file" \
+	sh -c '[ "$(ls | grep -c tmp)" = 0 ]'
+full "$args big.csv" >out 2>err
+rc=$?
+check "a full file system half way through standard output exits 1" \
+	[ "$rc" = 1 ]
+check "a full file system on standard output is reported" \
+	grep -q "write error" err
+
 echo "1..$n"
 [ "$fails" = 0 ]
