@@ -35,10 +35,13 @@
  *     amount) is appended to one of 256 buckets chosen by the id's hash.
  *     A bucket holds up to 32 KiB in memory; a full bucket is written to
  *     an unlinked temporary file in `tmpdir` as one chunk.  Nothing is
- *     kept per customer, except with -g or a cohort column, where a
- *     kpi_group table of ids (about 60 bytes a customer) checks as rows
- *     arrive that a customer keeps the group and cohort date of its first
- *     row, so that a row breaking the rule can be rejected with its line.
+ *     kept per customer, except with -g or a cohort column: then a table
+ *     of the ids (24-byte entries holding the id's hash, the id itself up
+ *     to 8 bytes, its group and cohort date, at a load of at most 1/2:
+ *     48 to 96 bytes a customer) checks as rows arrive that a customer
+ *     keeps the group and cohort date of its first row, so that a row
+ *     breaking the rule can be rejected with its line; each check reads
+ *     one cache line.
  *  2. kpi_cohort_finish() reads the buckets back one at a time (chunks,
  *     then the in-memory tail).  A bucket holds 1/256 of the customers,
  *     whose table fits in cache; its records are numbered by customer,
