@@ -64,6 +64,7 @@
 #define MAX_PERIOD 52	/* longest season handled */
 #define NDEPS 1e-3	/* optim()'s finite-difference step */
 #define RELTOL 1.490116119384765625e-8	/* sqrt(DBL_EPSILON) */
+#define LOG_2PI 1.8378770664093454836	/* log(2 pi) */
 
 typedef struct kpi_arima_order order_t;
 
@@ -77,7 +78,6 @@ struct fit {
 	double value;		/* optimised objective */
 	double loglik, aic, aicc, bic, ic;
 	size_t nused;		/* n - d - mD */
-	int css;		/* fitted by CSS only (approximation) */
 	double css_sigma2;	/* CSS residual variance (CSS fits) */
 	double s2;		/* ML innovation variance ssq / nused */
 	/* The variance check of an ML fit is left until the fit could win
@@ -923,9 +923,11 @@ roots_ok(struct ws *ws, const double *coef)
 }
 
 /* var(coef) = A' (n H)^-1 A of stats::arima, A the Jacobian of the AR
- * transforms (R's ARIMA_Gradtrans, steps 1e-3); 1 when every variance is
- * >= 0 (checkarima() passes), 0 when one is negative, -1 when H is
- * singular (R's solve() fails and so does the fit). */
+ * transforms (R's ARIMA_Gradtrans, steps 1e-3) for an ML fit in the
+ * transformed parameters (raw non-NULL), the identity for a CSS fit
+ * (raw NULL); 1 when every variance is >= 0 (checkarima() passes), 0 when
+ * one is negative, -1 when H is singular (R's solve() fails and so does
+ * the fit). */
 static int
 variances_ok(const struct ws *ws, double H[MAXK][MAXK], const double *raw,
 	     int k, size_t nused)
@@ -942,7 +944,7 @@ variances_ok(const struct ws *ws, double H[MAXK][MAXK], const double *raw,
 	for (i = 0; i < k; i++)
 		for (j = 0; j < k; j++)
 			A[i][j] = i == j;
-	for (b = 0; b < 2; b++) {
+	for (b = 0; b < 2 && raw; b++) {
 		int off = b ? o->p + o->q : 0, np = b ? o->P : o->p;
 		double w1[8], w2[8], w3[8];
 
@@ -1009,7 +1011,6 @@ fit_order(struct ws *ws, const order_t *o, int css_only, struct fit *f)
 	f->nbeta = nbeta;
 	f->beta_fixed = ws->has_beta_fixed;
 	f->nused = N;
-	f->css = css_only;
 	op.ctx = ws;
 	op.k = k;
 	for (i = 0; i < k; i++) {
@@ -1063,7 +1064,7 @@ fit_order(struct ws *ws, const order_t *o, int css_only, struct fit *f)
 		if (k > 0) {
 			if (opt_hessian(&op, x, H) != 0)
 				return -1;
-			vok = variances_ok(ws, H, f->coef, k, N);
+			vok = variances_ok(ws, H, NULL, k, N);
 			if (vok < 0)
 				return -1;
 		}
@@ -1133,7 +1134,7 @@ fit_order(struct ws *ws, const order_t *o, int css_only, struct fit *f)
 			? ssq / (double)N : NAN;
 	}
 	f->loglik = -0.5 * (2.0 * (double)N * val + (double)N +
-			    (double)N * log(2.0 * M_PI));
+			    (double)N * LOG_2PI);
 	f->aic = -2.0 * f->loglik + 2.0 * ((double)k + 1.0);
 	criteria(ws, f);
 	if (!vok || !roots_ok(ws, f->coef)) {

@@ -305,6 +305,24 @@ test_auto_arima_seasonal_matches_r(void **state)
 		check_case(&cases[i], 1, 1e-4, 3e-3, 5e-4, 2e-5);
 }
 
+/* y <- read.csv("ts/intermittent.csv")$value
+ * p(ts(y, frequency = 52), 4): m > 12, so the search runs on CSS fits
+ * (auto.arima's approximation) and the best one is refitted by ML. */
+static void
+test_auto_arima_weekly_approximation_matches_r(void **state)
+{
+	static const struct rcase c = {
+		"intermittent", 52, 4, { 0 }, "ARIMA(0,1,1)",
+		{ "ma1", NULL, NULL, NULL }, { -0.830668659128668, 0, 0, 0 },
+		-48.922464713822386, 102.094929427644772, 0.397519444596103,
+		0.895026540763923, 0.0870192597485577, 2.13076703893363,
+		0.895026540763923, 0.0529839715473656, 2.18281952037196,
+	};
+
+	(void)state;
+	check_case(&c, 1, 1e-5, 1e-5, 1e-5, 1e-5);
+}
+
 static void
 run_auto(const double *y, size_t n, int m, int h, struct kpi_fc_result *r)
 {
@@ -445,6 +463,7 @@ main(void)
 		cmocka_unit_test(test_arima_order_refuses_nonstationary_css_start),
 		cmocka_unit_test(test_auto_arima_nonseasonal_matches_r),
 		cmocka_unit_test(test_auto_arima_seasonal_matches_r),
+		cmocka_unit_test(test_auto_arima_weekly_approximation_matches_r),
 		cmocka_unit_test(test_auto_arima_polynomial_and_constant_series),
 		cmocka_unit_test(test_auto_arima_short_series_matches_r),
 		cmocka_unit_test(test_auto_arima_does_not_modify_input),
