@@ -104,11 +104,11 @@ base_deal(uint64_t seed, unsigned long i, unsigned long groups, struct deal *d)
 
 	d->group = below(&s, groups);
 	d->stage = (unsigned)(below(&s, 100) < 35 ? 0 : below(&s, N_STAGES));
-	/* Skewed sizes: 2,000 to about 400,000 dollars, in cents. */
+	/* Skewed sizes: 2,000 to about 600,000 dollars, in cents. */
 	size = 2000 + below(&s, 3000);
 	size = size * (1 + below(&s, 8)) * (1 + below(&s, 3) * below(&s, 8));
 	d->cents = size * 100 + below(&s, 100);
-	/* Expected close: a few weeks stale to five quarters out. */
+	/* Expected close: up to a month stale to a year out. */
 	d->close = DAY_2026_11_23 - 30 + (long)below(&s, 400);
 	d->created = DAY_2026_11_23 - 10 - (long)below(&s, 300);
 	d->open = 1;

@@ -105,7 +105,7 @@ check() {	# check DESCRIPTION CONDITION...
 rows=$(($(wc -l <"$results/pipeline-dist.csv") - 1))
 check "the distribution has one row per rep and quarter ($rows rows)" [ "$rows" -gt "$GROUPS" ]
 check "every row of the default run is exact, its bound within 0.05 sd" \
-	awk -F, 'NR > 1 && ($13 != "exact" || $14 > 0.05 * $8 + 1e-9) { bad = 1 } END { exit bad }' \
+	awk -F, 'NR > 1 && ($13 != "exact" || $14 > 0.05 * $9 + 1e-9) { bad = 1 } END { exit bad }' \
 	"$results/pipeline-dist.csv"
 check "Monte Carlo gives the same bytes with -j 1 and -j $cpus" \
 	cmp -s "$results/pipeline-mc100k-j1.csv" "$results/pipeline-mc100k-j$cpus.csv"
@@ -114,7 +114,7 @@ check "Monte Carlo gives the same bytes with -j 1 and -j $cpus" \
 check "exact and Monte Carlo (100,000 draws) medians agree" \
 	awk -F, 'NR == FNR { if (FNR > 1) { m[$1 "," $2] = $11; b[$1 "," $2] = $14 }; next }
 		 FNR > 1 { k = $1 "," $2; d = $11 - m[k]; if (d < 0) d = -d
-			   if (d > 4 * 1.25 * $8 / sqrt(100000) + b[k] + 1e-6) bad = 1 }
+			   if (d > 4 * 1.25 * $9 / sqrt(100000) + b[k] + 1e-6) bad = 1 }
 		 END { exit bad }' \
 	"$results/pipeline-dist.csv" "$results/pipeline-mc100k-j1.csv"
 check "the waterfall ran (the tool checks every row adds up)" \
