@@ -250,6 +250,11 @@ parse_levels(char *text, double **out, size_t *n, struct kpi_error *err)
 					   items[i]);
 		else
 			v[i] /= scale;
+		/* Two levels would give two columns of one name. */
+		for (size_t k = 0; st == KPI_OK && k < i; k++)
+			if (v[k] == v[i])
+				st = kpi_error_set(err, KPI_EINVAL, 0,
+						   "level \"%s\" is given twice", items[i]);
 	}
 	free(items);
 	if (st != KPI_OK) {
