@@ -202,8 +202,10 @@ classify(const struct kpi_pipeline *p, size_t id, size_t won_known,
 			st = add(cs, p, o, KPI_MOVE_PUSHED_OUT, -vo, err);
 			if (st == KPI_OK)
 				st = add(cs, p, n, KPI_MOVE_PULLED_IN, vn, err);
-		} else if ((m = in_row_movement(o, n)) >= 0) {
-			st = add(cs, p, n, (unsigned)m, vn - vo, err);
+		} else {
+			m = in_row_movement(o, n);
+			if (m >= 0)
+				st = add(cs, p, n, (unsigned)m, vn - vo, err);
 		}
 	} else if (o->state == SNAP_OPEN) {
 		int won = n->state == SNAP_WON;

@@ -831,23 +831,26 @@ kpi_pipeline_quota_add(struct kpi_pipeline *p,
 
 /* ==== Output order ==== */
 
-static const struct kpi_group *sort_groups;
-static size_t sort_nparts;
+/* A group slot to sort, with the table its comparison reads. */
+struct slot_ref {
+	const struct kpi_group *g;
+	size_t nparts;
+	size_t slot;
+};
 
 static int
 compare_slots(const void *pa, const void *pb)
 {
-	size_t x = *(const size_t *)pa, y = *(const size_t *)pb;
+	const struct slot_ref *x = pa, *y = pb;
 
-	return kpi_group_compare(sort_groups, x, y, sort_nparts);
+	return kpi_group_compare(x->g, x->slot, y->slot, x->nparts);
 }
 
 enum kpi_status
 pipeline_rank_groups(struct kpi_pipeline *p, struct kpi_error *err)
 {
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	size_t n = kpi_group_count(p->groups), i;
-	size_t *order = malloc((n ? n : 1) * sizeof(size_t));
+	struct slot_ref *order = malloc((n ? n : 1) * sizeof(*order));
 
 	free(p->rank);
 	p->rank = malloc((n ? n : 1) * sizeof(size_t));
@@ -855,17 +858,14 @@ pipeline_rank_groups(struct kpi_pipeline *p, struct kpi_error *err)
 		free(order);
 		return pipeline_nomem(err);
 	}
+	for (i = 0; i < n; i++) {
+		order[i].g = p->groups;
+		order[i].nparts = p->ngparts;
+		order[i].slot = i;
+	}
+	qsort(order, n, sizeof(*order), compare_slots);
 	for (i = 0; i < n; i++)
-		order[i] = i;
-	/* qsort has no context argument in C11: the comparator reads the
-	 * table from file scope, under a lock. */
-	pthread_mutex_lock(&lock);
-	sort_groups = p->groups;
-	sort_nparts = p->ngparts;
-	qsort(order, n, sizeof(size_t), compare_slots);
-	pthread_mutex_unlock(&lock);
-	for (i = 0; i < n; i++)
-		p->rank[order[i]] = i;
+		p->rank[order[i].slot] = i;
 	free(order);
 	return KPI_OK;
 }

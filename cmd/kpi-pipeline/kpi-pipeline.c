@@ -233,8 +233,11 @@ parse_levels(char *text, double **out, size_t *n, struct kpi_error *err)
 	enum kpi_status st;
 
 	st = kpi_cli_split_list(text, &items, &count, err);
-	if (st == KPI_OK && !(v = calloc(count, sizeof(double))))
-		st = kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
+	if (st == KPI_OK) {
+		v = calloc(count, sizeof(double));
+		if (!v)
+			st = kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
+	}
 	for (i = 0; st == KPI_OK && i < count; i++) {
 		const char *s = items[i];
 		double scale = 1;
