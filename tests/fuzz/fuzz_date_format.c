@@ -12,8 +12,9 @@
  *    case, any valid time) reads back as that day.  Not checked, as no
  *    parser without backtracking can tell them apart: a month name
  *    directly followed by a letter of the layout ("%bch" reads "Mar" +
- *    "ch" as "March"), and a one-digit %e at the very start, whose padding
- *    blank is trimmed with the field's ("%e%m%Y": " 5112026").
+ *    "ch" as "March"), and a one-digit %e at the start (after blanks
+ *    only), whose padding blank is trimmed with the field's ("%e%m%Y":
+ *    " 5112026").
  */
 #include <ctype.h>
 #include <string.h>
@@ -51,6 +52,18 @@ day_of_year(int y, int m, int d)
 	return before[m - 1] + d + (m > 2 && is_leap(y));
 }
 
+/* Nothing but blanks in out[0, n): what a field's leading blanks are. */
+static int
+blanks_only(const char *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (out[i] != ' ' && out[i] != '\t')
+			return 0;
+	return 1;
+}
+
 /* Write `w` in layout `lay` into out (size cap); returns 0, or -1 when the
  * layout is one the round trip does not cover. */
 static int
@@ -83,11 +96,12 @@ render(const char *lay, const struct when *w, char *out, size_t cap)
 				snprintf(tmp, sizeof(tmp), "%02d", w->d);
 				break;
 			case 'e':
-				/* At the very start the padding blank is the
-				 * field's leading blank, which is trimmed (a
-				 * CSV reader does it too): " 5" then reads as
-				 * "5", and what follows decides. */
-				if (n == 0 && w->d < 10)
+				/* At the start (after blanks only) the padding
+				 * blank is one of the field's leading blanks,
+				 * which are trimmed (a CSV reader does it
+				 * too): " 5" then reads as "5", and what
+				 * follows decides. */
+				if (w->d < 10 && blanks_only(out, n))
 					return -1;
 				snprintf(tmp, sizeof(tmp), "%2d", w->d);
 				break;

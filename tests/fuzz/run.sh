@@ -6,7 +6,9 @@
 # checked-in seeds stay as they are); a crash, sanitizer report, broken
 # invariant, timeout (10 s for one input) or leak is written to FINDINGS_DIR
 # and makes the exit status nonzero.  KPI_FUZZ_SECONDS, when set, overrides
-# SECONDS.  The last line is "HARNESS: N executions in S s, F findings".
+# SECONDS; KPI_FUZZ_FLAGS adds libFuzzer flags (bench/fuzz.sh: -fork=N
+# -ignore_crashes=1 to go on after a finding).  The last line is
+# "HARNESS: N executions in S s, F new findings, exit RC".
 set -u
 exe=$1
 secs=${KPI_FUZZ_SECONDS:-$2}
@@ -26,11 +28,15 @@ log=$findings/$name.log
 before=$(ls "$findings" | grep -cv '\.log$')
 "$exe" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2560 \
 	-max_len=8192 -print_final_stats=1 \
-	-artifact_prefix="$findings/" "$corpus" "$seeds" >"$log" 2>&1
+	-artifact_prefix="$findings/" ${KPI_FUZZ_FLAGS:-} "$corpus" "$seeds" \
+	>"$log" 2>&1
 rc=$?
 [ -n "$tmp" ] && rm -rf "$tmp"
 after=$(ls "$findings" | grep -cv '\.log$')
+# One process prints its total; fork mode a running one ("#N: cov: ...").
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+[ -n "$execs" ] ||
+	execs=$(sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$log" | tail -1)
 if [ "$rc" != 0 ]; then
 	# Show what the fuzzer reported, and where the input is.
 	grep -E 'ERROR|invariant failed|runtime error|SUMMARY|Test unit written|deadly signal|timeout' \
