@@ -242,23 +242,31 @@ admissible(const struct ets_par *p, int has_beta, int has_gamma, int m)
 	return schur_stable(c, m + 1);
 }
 
-/* ets()'s check.param() with bounds = "both". */
+/* ets()'s check.param() with bounds = "usual" (admissible() adds the rest
+ * of "both"); written so that a NaN fails. */
+static int
+params_usual(const struct ets_model *md, const struct ets_par *p)
+{
+	if (!(p->alpha >= lower_b[0] && p->alpha <= upper_b[0]))
+		return 0;
+	if (md->trend != TR_NONE &&
+	    !(p->beta >= lower_b[1] && p->beta <= p->alpha &&
+	      p->beta <= upper_b[1]))
+		return 0;
+	if (md->damped && !(p->phi >= lower_b[3] && p->phi <= upper_b[3]))
+		return 0;
+	if (md->season != SE_NONE &&
+	    !(p->gamma >= lower_b[2] && p->gamma <= 1.0 - p->alpha &&
+	      p->gamma <= upper_b[2]))
+		return 0;
+	return 1;
+}
+
 static int
 params_ok(const struct ets_model *md, int m, const struct ets_par *p)
 {
-	if (p->alpha < lower_b[0] || p->alpha > upper_b[0])
-		return 0;
-	if (md->trend != TR_NONE &&
-	    (p->beta < lower_b[1] || p->beta > p->alpha ||
-	     p->beta > upper_b[1]))
-		return 0;
-	if (md->damped && (p->phi < lower_b[3] || p->phi > upper_b[3]))
-		return 0;
-	if (md->season != SE_NONE &&
-	    (p->gamma < lower_b[2] || p->gamma > 1.0 - p->alpha ||
-	     p->gamma > upper_b[2]))
-		return 0;
-	return admissible(p, md->trend != TR_NONE, md->season != SE_NONE, m);
+	return params_usual(md, p) &&
+	       admissible(p, md->trend != TR_NONE, md->season != SE_NONE, m);
 }
 
 /* ==== The state recursion and the likelihood ==== */
