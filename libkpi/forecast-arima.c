@@ -94,6 +94,7 @@ struct ws {
 	size_t maxlag;		/* capacity of the expanded polynomials */
 	int use_aic;		/* ic = AIC (series of 3 values or fewer) */
 	double offset;		/* approximation: AIC offset of the CSS fits */
+	double scale;		/* y holds the series divided by this */
 	/* the model being fitted */
 	const order_t *o;
 	int nbeta, k;
@@ -1420,6 +1421,31 @@ finish(struct ws *ws, const struct fit *f, const struct kpi_fc_spec *spec,
 		}
 	}
 	res.nparam = (size_t)nparam;
+	if (ws->scale != 1.0) {
+		double sc = ws->scale, shift = (double)f->nused * log(sc);
+
+		for (t = 0; t < ws->n; t++)
+			res.fitted[t] *= sc;
+		for (j = 0; j < h; j++)
+			res.mean[j] *= sc;
+		for (j = 0; j < res.nlevels * h; j++) {
+			res.lo[j] *= sc;
+			res.hi[j] *= sc;
+		}
+		if (f->nbeta)
+			res.param[nparam - 1] *= sc;
+		res.sigma2 *= sc * sc;
+		res.loglik -= shift;
+		res.aic += 2.0 * shift;
+		res.aicc += 2.0 * shift;
+		res.bic += 2.0 * shift;
+	}
+	for (j = 0; j < res.nlevels * h; j++)
+		if (isinf(res.lo[j]) || isinf(res.hi[j])) {
+			st = kpi_error_set(err, KPI_ENUMERIC, 0,
+					   "arima: the prediction intervals overflow");
+			goto out;
+		}
 	*out = res;
 	memset(&res, 0, sizeof(res));
 	st = KPI_OK;
@@ -1787,6 +1813,7 @@ ws_init(struct ws *ws, const double *y, size_t n, int m, size_t maxlag)
 	ws->n = n;
 	ws->m = m;
 	ws->maxlag = maxlag;
+	ws->scale = 1.0;
 	total = 4 * n + 3 * L + 3 * L + L * L + 4 * L;
 	b = malloc(total * sizeof(*b));
 	ws->nzlag = malloc(2 * L * sizeof(*ws->nzlag));
@@ -2063,6 +2090,34 @@ check_input(const double *y, size_t n, const struct kpi_fc_spec *spec,
 	return KPI_OK;
 }
 
+/* Series whose squares would overflow (or vanish) are fitted divided by a
+ * power of two, which is exact, and the results multiplied back; *ys gets
+ * the scaled copy (NULL when no scaling is needed).  -1 on allocation
+ * failure. */
+static int
+scaled_copy(const double *y, size_t n, double **ys, double *scale)
+{
+	double maxabs = 0.0;
+	size_t t;
+	int e;
+
+	*ys = NULL;
+	*scale = 1.0;
+	for (t = 0; t < n; t++)
+		if (fabs(y[t]) > maxabs)
+			maxabs = fabs(y[t]);
+	if (!(maxabs > 1e100 || (maxabs > 0.0 && maxabs < 1e-100)))
+		return 0;
+	frexp(maxabs, &e);
+	*scale = ldexp(1.0, e);
+	*ys = malloc(n * sizeof(**ys));
+	if (!*ys)
+		return -1;
+	for (t = 0; t < n; t++)
+		(*ys)[t] = y[t] / *scale;
+	return 0;
+}
+
 /* auto.arima on a constant series: the mean, with zero-width intervals. */
 static enum kpi_status
 constant_model(const double *y, size_t n, const struct kpi_fc_spec *spec,
@@ -2102,7 +2157,7 @@ kpi_fc_arima(const double *y, size_t n, const struct kpi_fc_spec *spec,
 	struct ws ws;
 	struct search s;
 	struct fit best;
-	double *dx = NULL;
+	double *dx = NULL, *ys = NULL, scale;
 	enum kpi_status st;
 	size_t nd, t;
 	int m, d, D, constant, allow_const;
@@ -2113,8 +2168,15 @@ kpi_fc_arima(const double *y, size_t n, const struct kpi_fc_spec *spec,
 	if (is_constant(y, n))
 		return constant_model(y, n, spec, out, err);
 	m = spec->m;
-	if (ws_init(&ws, y, n, m, 5 + 2 * (size_t)m + 2) != 0)
+	if (scaled_copy(y, n, &ys, &scale) != 0)
 		return kpi_error_set(err, KPI_ENOMEM, 0, "arima: out of memory");
+	if (ys)
+		y = ys;
+	if (ws_init(&ws, y, n, m, 5 + 2 * (size_t)m + 2) != 0) {
+		free(ys);
+		return kpi_error_set(err, KPI_ENOMEM, 0, "arima: out of memory");
+	}
+	ws.scale = scale;
 	dx = malloc(n * sizeof(*dx));
 	if (!dx) {
 		st = kpi_error_set(err, KPI_ENOMEM, 0, "arima: out of memory");
@@ -2222,6 +2284,7 @@ kpi_fc_arima(const double *y, size_t n, const struct kpi_fc_spec *spec,
 	st = finish(&ws, &best, spec, out, err);
 out:
 	free(dx);
+	free(ys);
 	ws_free(&ws);
 	return st;
 }
@@ -2235,22 +2298,28 @@ kpi_fc_arima_order(const double *y, size_t n, const struct kpi_fc_spec *spec,
 	struct fit f;
 	enum kpi_status st;
 	size_t maxlag;
+	double *ys = NULL, scale;
 
 	st = check_input(y, n, spec, out, err);
 	if (st != KPI_OK)
 		return st;
 	if (!order || order->p < 0 || order->q < 0 || order->P < 0 ||
 	    order->Q < 0 || order->d < 0 || order->D < 0 || order->p > 5 ||
-	    order->P > 5 || order->q + order->Q > 10 ||
-	    order->d + order->D > 3)
+	    order->q > 5 || order->P > 2 || order->Q > 2 || order->d > 2 ||
+	    order->D > 1)
 		return kpi_error_set(err, KPI_EINVAL, 0,
-				     "arima: unsupported order");
+				     "arima: orders above (5,2,5)(2,1,2) are not supported");
 	maxlag = (size_t)(order->p > order->q ? order->p : order->q) +
 		 (size_t)spec->m * (size_t)(order->P > order->Q ? order->P
 								 : order->Q) +
 		 (size_t)order->d + (size_t)spec->m * (size_t)order->D + 2;
-	if (ws_init(&ws, y, n, spec->m, maxlag) != 0)
+	if (scaled_copy(y, n, &ys, &scale) != 0)
 		return kpi_error_set(err, KPI_ENOMEM, 0, "arima: out of memory");
+	if (ws_init(&ws, ys ? ys : y, n, spec->m, maxlag) != 0) {
+		free(ys);
+		return kpi_error_set(err, KPI_ENOMEM, 0, "arima: out of memory");
+	}
+	ws.scale = scale;
 	ws.use_aic = n <= 3;
 	if (fit_order(&ws, order, 0, &f) != 0)
 		st = kpi_error_set(err, KPI_EINVAL, 0,
@@ -2258,5 +2327,6 @@ kpi_fc_arima_order(const double *y, size_t n, const struct kpi_fc_spec *spec,
 	else
 		st = finish(&ws, &f, spec, out, err);
 	ws_free(&ws);
+	free(ys);
 	return st;
 }

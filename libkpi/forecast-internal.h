@@ -19,10 +19,10 @@ struct kpi_arima_order {
 	int constant;
 };
 
-/* Fit one order as R's stats::arima(method = "CSS-ML") within
- * forecast::Arima() and forecast spec->horizon steps, filling *out as
- * kpi_fc_arima() does.  KPI_EINVAL when the order cannot be fitted (too
- * few values, non-stationary start, optimiser failure). */
+/* Fit one order, at most (5,2,5)(2,1,2), as R's stats::arima(method =
+ * "CSS-ML") within forecast::Arima() and forecast spec->horizon steps,
+ * filling *out as kpi_fc_arima() does.  KPI_EINVAL when the order cannot
+ * be fitted (too few values, non-stationary start, optimiser failure). */
 enum kpi_status kpi_fc_arima_order(const double *y, size_t n,
 				   const struct kpi_fc_spec *spec,
 				   const struct kpi_arima_order *order,

@@ -401,6 +401,7 @@ kpi_fc_theta(const double *y, size_t n, const struct kpi_fc_spec *spec,
 	struct ses_fit fit;
 	double *x = NULL, *figure = NULL;
 	double sxx = 0.0, sxy = 0.0, tbar, xbar = 0.0, b, l, alpha, decay;
+	double scale, maxabs = 0.0;
 	enum kpi_status st;
 	int m, h, seasonal = 0, i;
 	size_t t, l2;
@@ -428,21 +429,35 @@ kpi_fc_theta(const double *y, size_t n, const struct kpi_fc_spec *spec,
 		st = kpi_error_set(err, KPI_ENOMEM, 0, "theta: out of memory");
 		goto out;
 	}
-	memcpy(x, y, n * sizeof(*x));
+	/* Values so large (or small) that their squares overflow (or vanish)
+	 * are divided by a power of two first, which is exact, and the
+	 * results multiplied back. */
+	scale = 1.0;
+	for (t = 0; t < n; t++)
+		if (fabs(y[t]) > maxabs)
+			maxabs = fabs(y[t]);
+	if (maxabs > 1e100 || (maxabs > 0.0 && maxabs < 1e-100)) {
+		int e;
+
+		frexp(maxabs, &e);
+		scale = ldexp(1.0, e);
+	}
+	for (t = 0; t < n; t++)
+		x[t] = y[t] / scale;
 
 	if (m > 1 && n > 2 * (size_t)m) {
 		int positive = 1;
 
 		for (t = 0; t < n; t++)
-			if (!(y[t] > 0.0))
+			if (!(x[t] > 0.0))
 				positive = 0;
-		if (positive && seasonal_test(y, n, m) &&
-		    seasonal_indices(y, n, m, figure))
+		if (positive && seasonal_test(x, n, m) &&
+		    seasonal_indices(x, n, m, figure))
 			seasonal = 1;
 	}
 	if (seasonal)
 		for (t = 0; t < n; t++)
-			x[t] = y[t] / figure[t % (size_t)m];
+			x[t] /= figure[t % (size_t)m];
 
 	ses_fit(x, n, m, &fit);
 
@@ -498,14 +513,30 @@ kpi_fc_theta(const double *y, size_t n, const struct kpi_fc_spec *spec,
 			res.hi[l2 * (size_t)h + (size_t)i] = res.mean[i] + z * se;
 		}
 	}
-	res.sigma2 = fit.sigma2;
+	res.sigma2 = fit.sigma2 * scale * scale;
 	res.nparam = 3;
 	snprintf(res.param_name[0], sizeof(res.param_name[0]), "alpha");
 	res.param[0] = alpha;
 	snprintf(res.param_name[1], sizeof(res.param_name[1]), "drift");
-	res.param[1] = b;
+	res.param[1] = b * scale;
 	snprintf(res.param_name[2], sizeof(res.param_name[2]), "l0");
-	res.param[2] = fit.l0;
+	res.param[2] = fit.l0 * scale;
+	if (scale != 1.0) {
+		for (t = 0; t < n; t++)
+			res.fitted[t] *= scale;
+		for (i = 0; i < h; i++)
+			res.mean[i] *= scale;
+		for (t = 0; t < res.nlevels * (size_t)h; t++) {
+			res.lo[t] *= scale;
+			res.hi[t] *= scale;
+		}
+	}
+	for (t = 0; t < res.nlevels * (size_t)h; t++)
+		if (isinf(res.lo[t]) || isinf(res.hi[t])) {
+			st = kpi_error_set(err, KPI_ENUMERIC, 0,
+					   "theta: the prediction intervals overflow");
+			goto out;
+		}
 	*out = res;
 	memset(&res, 0, sizeof(res));
 	st = KPI_OK;

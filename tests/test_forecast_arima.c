@@ -427,6 +427,32 @@ test_auto_arima_does_not_modify_input(void **state)
 	free(y);
 }
 
+/* Values near 1e250 (squares overflow) are fitted divided by a power of
+ * two: same model, results scaled back, intervals finite. */
+static void
+test_auto_arima_huge_values_scale_back(void **state)
+{
+	struct kpi_fc_result r, big;
+	double *y;
+	size_t n, i;
+
+	(void)state;
+	y = load_series("wwwusage", &n);
+	run_auto(y, n, 1, 5, &r);
+	for (i = 0; i < n; i++)
+		y[i] = ldexp(y[i], 830);
+	run_auto(y, n, 1, 5, &big);
+	assert_string_equal(big.model, r.model);
+	for (i = 0; i < 5; i++) {
+		assert_rel(ldexp(big.mean[i], -830), r.mean[i], 1e-6);
+		assert_rel(ldexp(big.hi[5 + i], -830), r.hi[5 + i], 1e-6);
+		assert_true(isfinite(big.lo[i]));
+	}
+	kpi_fc_result_free(&big);
+	kpi_fc_result_free(&r);
+	free(y);
+}
+
 static void
 test_arima_rejects_bad_input_and_leaves_out_untouched(void **state)
 {
@@ -467,6 +493,7 @@ main(void)
 		cmocka_unit_test(test_auto_arima_polynomial_and_constant_series),
 		cmocka_unit_test(test_auto_arima_short_series_matches_r),
 		cmocka_unit_test(test_auto_arima_does_not_modify_input),
+		cmocka_unit_test(test_auto_arima_huge_values_scale_back),
 		cmocka_unit_test(test_arima_rejects_bad_input_and_leaves_out_untouched),
 	};
 

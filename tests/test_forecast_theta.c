@@ -288,6 +288,31 @@ test_theta_nonpositive_values_skip_seasonal_adjustment(void **state)
 	free(y);
 }
 
+/* Values near 1e250 (squares overflow) are fitted divided by a power of
+ * two and the results multiplied back: finite intervals. */
+static void
+test_theta_huge_values_scale_back(void **state)
+{
+	struct kpi_fc_result r, big;
+	double *y;
+	size_t n, i;
+
+	(void)state;
+	y = load_series("airpassengers-dates", &n);
+	fit(y, n, 12, 12, &r);
+	for (i = 0; i < n; i++)
+		y[i] = ldexp(y[i], 830);
+	fit(y, n, 12, 12, &big);
+	assert_string_equal(big.model, r.model);
+	for (i = 0; i < 12; i++) {
+		assert_rel(ldexp(big.mean[i], -830), r.mean[i], 1e-4);
+		assert_true(isfinite(big.lo[i]) && isfinite(big.hi[12 + i]));
+	}
+	kpi_fc_result_free(&big);
+	kpi_fc_result_free(&r);
+	free(y);
+}
+
 static void
 test_theta_does_not_modify_input(void **state)
 {
@@ -341,6 +366,7 @@ main(void)
 		cmocka_unit_test(test_theta_short_series_match_thetaf),
 		cmocka_unit_test(test_theta_constant_series_is_flat),
 		cmocka_unit_test(test_theta_nonpositive_values_skip_seasonal_adjustment),
+		cmocka_unit_test(test_theta_huge_values_scale_back),
 		cmocka_unit_test(test_theta_does_not_modify_input),
 		cmocka_unit_test(test_theta_rejects_bad_input_and_leaves_out_untouched),
 	};
