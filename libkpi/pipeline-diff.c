@@ -299,7 +299,8 @@ pipeline_diff_finish(struct kpi_pipeline *p, struct kpi_error *err)
 		st = classify(p, i, won_known, &cs, err);
 	if (st != KPI_OK)
 		goto out;
-	qsort(cs.c, cs.n, sizeof(*cs.c), compare_contribs);
+	if (cs.n)
+		qsort(cs.c, cs.n, sizeof(*cs.c), compare_contribs);
 	p->wf = calloc(cs.n ? cs.n : 1, sizeof(*p->wf));
 	if (!p->wf) {
 		st = pipeline_nomem(err);

@@ -1,6 +1,7 @@
 /* pipeline-dist.c - the distribution of bookings: a sum of independent
  * Bernoulli-weighted deal amounts, exactly on an amount grid with a stated
  * error bound, or by seeded Monte Carlo spread over threads. */
+#include <float.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -164,11 +165,41 @@ grid_error(const double *amount, size_t n, double step, double *bound,
 	*cells = kpi_sum_value(&c) + 1;
 }
 
+/* A grid step.  When every amount is a decimal with at most 4 places,
+ * the step can be g / den (den a power of ten) with every amount a whole
+ * number of steps: no rounding at all, and a cell's amount is computed
+ * from integers so that it prints as the decimal it is (17120.31, not
+ * 17120.310000000001).  Otherwise den is 0 and amounts are rounded to
+ * multiples of step. */
+struct grid {
+	double step;
+	uint64_t g;
+	double den;
+};
+
+static double
+grid_value(const struct grid *gr, size_t s)
+{
+	if (gr->den > 0)
+		return (double)((uint64_t)s * gr->g) / gr->den;
+	return (double)s * gr->step;
+}
+
+static uint64_t
+grid_k(const struct grid *gr, double amount)
+{
+	if (gr->den > 0)
+		return (uint64_t)nearbyint(amount * gr->den) / gr->g;
+	return (uint64_t)nearbyint(amount / gr->step);
+}
+
 /* Grid terms sorted by k (small first keeps the support small longest),
- * and the number of cell updates the convolution will make. */
+ * the number of cells, and the number of cell updates the convolution
+ * will make. */
 static enum kpi_status
-grid_terms(const double *amount, const double *p, size_t n, double step,
-	   struct term **out, double *work, struct kpi_error *err)
+grid_terms(const double *amount, const double *p, size_t n,
+	   const struct grid *gr, struct term **out, double *cells,
+	   double *work, struct kpi_error *err)
 {
 	struct term *t = malloc((n ? n : 1) * sizeof(*t));
 	double top = 0, w = 0;
@@ -177,7 +208,7 @@ grid_terms(const double *amount, const double *p, size_t n, double step,
 	if (!t)
 		return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
 	for (i = 0; i < n; i++) {
-		t[i].k = (uint64_t)nearbyint(amount[i] / step);
+		t[i].k = grid_k(gr, amount[i]);
 		t[i].p = p[i];
 	}
 	qsort(t, n, sizeof(*t), compare_terms);
@@ -186,6 +217,7 @@ grid_terms(const double *amount, const double *p, size_t n, double step,
 		w += top + 1;
 	}
 	*out = t;
+	*cells = top + 1;
 	*work = w;
 	return KPI_OK;
 }
@@ -260,6 +292,7 @@ kpi_bookings_pmf(const double *amount, const double *p, size_t n, double step,
 {
 	double b, sh, cells, work;
 	struct term *t = NULL;
+	struct grid gr;
 	double *out = NULL;
 	enum kpi_status st;
 
@@ -274,7 +307,10 @@ kpi_bookings_pmf(const double *amount, const double *p, size_t n, double step,
 		return kpi_error_set(err, KPI_ENOMEM, 0,
 				     "a grid of %.0f cells is more than %zu",
 				     cells, max_cells);
-	st = grid_terms(amount, p, n, step, &t, &work, err);
+	gr.step = step;
+	gr.g = 0;
+	gr.den = 0;
+	st = grid_terms(amount, p, n, &gr, &t, &cells, &work, err);
 	if (st == KPI_OK)
 		st = convolve(t, n, (size_t)cells, &out, err);
 	free(t);
@@ -289,20 +325,36 @@ kpi_bookings_pmf(const double *amount, const double *p, size_t n, double step,
 	return KPI_OK;
 }
 
-/* Greatest common divisor of whole amounts below 2^53; 0 when some amount
- * is not whole (then the grid cannot be exact). */
-static double
-whole_gcd(const double *amount, size_t n)
+/* The decimal grid of the amounts: all of them decimals with at most 4
+ * places (to within the rounding of their binary value), scaled to
+ * integers below 2^53 whose greatest common divisor is g.  0 when there
+ * is none. */
+static int
+decimal_grid(const double *amount, size_t n, struct grid *gr)
 {
+	static const double pow10[] = { 1, 10, 100, 1000, 10000 };
 	uint64_t g = 0;
 	size_t i;
+	int d = 0, dd;
 
 	for (i = 0; i < n; i++) {
+		for (dd = d; dd < 5; dd++) {
+			double x = amount[i] * pow10[dd];
+
+			if (fabs(x - nearbyint(x)) <= 4 * DBL_EPSILON * fmax(1, x))
+				break;
+		}
+		if (dd == 5)
+			return 0;
+		d = dd;
+	}
+	for (i = 0; i < n; i++) {
+		double x = nearbyint(amount[i] * pow10[d]);
 		uint64_t a, b;
 
-		if (amount[i] != floor(amount[i]) || amount[i] >= 9007199254740992.0)
+		if (x >= 9007199254740992.0)
 			return 0;
-		a = (uint64_t)amount[i];
+		a = (uint64_t)x;
 		b = g;
 		while (b) {
 			uint64_t r = a % b;
@@ -312,7 +364,12 @@ whole_gcd(const double *amount, size_t n)
 		}
 		g = a;
 	}
-	return (double)g;
+	if (g == 0)
+		return 0;
+	gr->g = g;
+	gr->den = pow10[d];
+	gr->step = (double)g / pow10[d];
+	return 1;
 }
 
 /* The largest grid step whose actual error bound is at most tolerance *
@@ -340,32 +397,49 @@ tolerance_step(const double *amount, size_t n, double sd,
 	return best;
 }
 
-/* The grid for the exact method: the gcd of whole amounts when it fits
- * (no error at all), else the tolerance's step; *terms and the step, or 0
- * when no grid fits the caps. */
+/* Updates a fine grid may take when the tolerance allows a coarser one:
+ * a few milliseconds, for a smaller error where it is cheap. */
+#define FINE_WORK 4194304.0
+
+/* The grid for the exact method, the first that fits the caps of: the
+ * decimal grid (no error at all); the finest grid within FINE_WORK updates
+ * when it is finer than the next; the coarsest grid within the
+ * tolerance.  *terms and
+ * gr->step, or gr->step 0 when none fits. */
 static enum kpi_status
 choose_grid(const double *amount, const double *p, size_t n, double sd,
-	    const struct kpi_bookings_options *o, double cap, double *step,
+	    const struct kpi_bookings_options *o, double cap, struct grid *gr,
 	    struct term **terms, struct kpi_error *err)
 {
-	double cand[2], b, sh, cells, work;
-	int i;
+	struct grid cand[3];
+	struct kpi_sum total = { 0, 0 };
+	double target = o->tolerance * sd, b, sh, cells, work, fine;
+	size_t i, nc = 0;
 	enum kpi_status st;
 
-	cand[0] = whole_gcd(amount, n);
-	cand[1] = tolerance_step(amount, n, sd, o);
-	*step = 0;
-	for (i = 0; i < 2; i++) {
-		if (!(cand[i] > 0))
-			continue;
-		grid_error(amount, n, cand[i], &b, &sh, &cells);
-		if (cells > (double)o->grid_max)
-			continue;
-		st = grid_terms(amount, p, n, cand[i], terms, &work, err);
+	memset(cand, 0, sizeof(cand));
+	if (decimal_grid(amount, n, &cand[nc]))
+		nc++;
+	for (i = 0; i < n; i++)
+		kpi_sum_add(&total, amount[i]);
+	if (target > 0) {
+		double coarse = tolerance_step(amount, n, sd, o);
+
+		fine = fmax((double)n * kpi_sum_value(&total) / (2 * FINE_WORK),
+			    kpi_sum_value(&total) / (double)o->grid_max);
+		grid_error(amount, n, fine, &b, &sh, &cells);
+		if (fine > 0 && (fine < coarse || coarse == 0) && b <= target)
+			cand[nc++].step = fine;
+		if (coarse > 0)
+			cand[nc++].step = coarse;
+	}
+	gr->step = 0;
+	for (i = 0; i < nc; i++) {
+		st = grid_terms(amount, p, n, &cand[i], terms, &cells, &work, err);
 		if (st != KPI_OK)
 			return st;
-		if (work <= cap) {
-			*step = cand[i];
+		if (cells <= (double)o->grid_max && work <= cap) {
+			*gr = cand[i];
 			return KPI_OK;
 		}
 		free(*terms);
@@ -376,7 +450,8 @@ choose_grid(const double *amount, const double *p, size_t n, double sd,
 
 static void
 quantiles_from_pmf(const double *pmf, size_t cells, const double *levels,
-		   size_t nlevels, double base, double step, double *q)
+		   size_t nlevels, double base, const struct grid *gr,
+		   double *q)
 {
 	size_t j, s;
 
@@ -390,7 +465,7 @@ quantiles_from_pmf(const double *pmf, size_t cells, const double *levels,
 		}
 		if (s == cells)		/* rounding: the last cell */
 			s = cells - 1;
-		q[j] = base + (double)s * step;
+		q[j] = base + grid_value(gr, s);
 	}
 }
 
@@ -536,6 +611,7 @@ kpi_bookings_compute(const double *amount, const double *p, size_t n,
 	struct kpi_sum mean = { 0, 0 }, var = { 0, 0 }, certain = { 0, 0 };
 	double *ua = NULL, *up = NULL, *pmf = NULL, *q = NULL;
 	double base, step = 0, bound = 0, shift = 0, reach = NAN;
+	struct grid gr = { 0, 0, 0 };
 	struct term *t = NULL;
 	struct kpi_bookings res;
 	size_t i, nu = 0, cells = 0;
@@ -588,9 +664,10 @@ kpi_bookings_compute(const double *amount, const double *p, size_t n,
 			: o->work_max > 0 ? o->work_max
 			: fmax(4.0 * (double)nu * (double)o->draws, 16777216.0);
 
-		st = choose_grid(ua, up, nu, res.sd, o, cap, &step, &t, err);
+		st = choose_grid(ua, up, nu, res.sd, o, cap, &gr, &t, err);
 		if (st != KPI_OK)
 			goto out;
+		step = gr.step;
 		if (step == 0 && method == KPI_BOOKINGS_EXACT) {
 			st = kpi_error_set(err, KPI_ENOMEM, 0,
 					   "the exact distribution of %zu deals needs more than %zu grid cells at tolerance %g: use Monte Carlo, or a larger --grid or --tolerance",
@@ -601,13 +678,20 @@ kpi_bookings_compute(const double *amount, const double *p, size_t n,
 	if (step > 0) {
 		double c, x;
 
-		grid_error(ua, nu, step, &bound, &shift, &c);
+		if (gr.den > 0) {	/* every amount on the grid */
+			bound = 0;
+			shift = 0;
+		} else {
+			grid_error(ua, nu, step, &bound, &shift, &c);
+		}
+		for (i = 0, c = 1; i < nu; i++)
+			c += (double)t[i].k;
 		cells = (size_t)c;
 		st = convolve(t, nu, cells, &pmf, err);
 		if (st != KPI_OK)
 			goto out;
 		quantiles_from_pmf(pmf, cells, levels, nlevels, base + shift,
-				   step, q);
+				   &gr, q);
 		if (!isnan(threshold)) {
 			struct kpi_sum tail = { 0, 0 };
 			size_t s, from;

@@ -1145,7 +1145,8 @@ finish_distribution(struct kpi_pipeline *p, struct kpi_error *err)
 				       ITEM_WON, i, err);
 	if (st != KPI_OK)
 		goto out;
-	qsort(items, nitems, sizeof(*items), compare_items);
+	if (nitems)
+		qsort(items, nitems, sizeof(*items), compare_items);
 
 	p->amounts = malloc((nopen ? nopen : 1) * sizeof(double));
 	p->probs_v = malloc((nopen ? nopen : 1) * sizeof(double));

@@ -95,6 +95,38 @@ test_bookings_three_deals_quantiles_and_reach(void **state)
 }
 
 static void
+test_bookings_decimal_amounts_are_exact(void **state)
+{
+	/* Cents: the grid is 0.01, nothing is rounded, and each percentile
+	 * is the decimal sum itself.  By hand, with p = .2, .5, .7:
+	 *   0 .12   0.07 .12   5.5 .28   5.57 .28   17120.31 .03
+	 *   17120.38 .03   17125.81 .07   17125.88 .07
+	 * cumulative .12 .24 .52 .80 .83 .86 .93 1. */
+	static const double a[] = { 17120.31, 0.07, 5.5 };
+	static const double levels[] = { .1, .2, .5, .8, .85, .9, .95 };
+	struct kpi_bookings_options o;
+	struct kpi_bookings b;
+	struct kpi_error err;
+	double q[7], r;
+
+	kpi_bookings_options_init(&o);
+	assert_int_equal(kpi_bookings_compute(a, three_p, 3, levels, 7,
+					      17120.38, &o, q, &r, &b, &err),
+			 KPI_OK);
+	assert_int_equal(b.method, KPI_BOOKINGS_EXACT);
+	assert_close(b.error_bound, 0, 0);
+	assert_close(b.step, 0.01, 1e-15);
+	assert_double_exact(q[0], 0);
+	assert_double_exact(q[1], 0.07);
+	assert_double_exact(q[2], 5.5);
+	assert_double_exact(q[3], 5.57);
+	assert_double_exact(q[4], 17120.38);
+	assert_double_exact(q[5], 17125.81);
+	assert_double_exact(q[6], 17125.88);
+	assert_close(r, .03 + .07 + .07, 1e-14);
+}
+
+static void
 test_bookings_certain_deals_shift_the_distribution(void **state)
 {
 	/* A deal of 1000 at p = 1 and one at p = 0 add 1000 to every outcome
@@ -927,6 +959,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bookings_pmf_three_deals_has_eight_outcomes),
 		cmocka_unit_test(test_bookings_three_deals_quantiles_and_reach),
+		cmocka_unit_test(test_bookings_decimal_amounts_are_exact),
 		cmocka_unit_test(test_bookings_certain_deals_shift_the_distribution),
 		cmocka_unit_test(test_bookings_point_mass_without_uncertain_deals),
 		cmocka_unit_test(test_bookings_monte_carlo_three_deals),

@@ -167,10 +167,12 @@ side_row(const struct kpi_csv_record *rec, void *ctx, struct kpi_error *err)
 }
 
 /* Read a side input in full; its bad rows are errors even with
- * --skip-bad, which is about the deals.  0 on success. */
+ * --skip-bad, which is about the deals.  A kpi tool's output (--probs) is
+ * always comma-separated; the others are exports like the deals and use
+ * -d.  0 on success. */
 static int
 read_side(const struct kpi_cli_common *common, const char *option,
-	  char *name, struct side *s)
+	  char *name, int kpi_output, struct side *s)
 {
 	struct kpi_cli_common strict = *common;
 	struct kpi_cli_reader r = { 0 };
@@ -180,6 +182,8 @@ read_side(const struct kpi_cli_common *common, const char *option,
 
 	strict.skip_bad = 0;
 	strict.rejects = NULL;
+	if (kpi_output)
+		strict.delimiter = ',';
 	kpi_error_clear(&err);
 	r.common = &strict;
 	r.on_header = side_header;
@@ -537,10 +541,10 @@ main(int argc, char **argv)
 		struct side s_old = { pl, kpi_pipeline_old_header,
 				      kpi_pipeline_old_add };
 
-		if ((probs && read_side(&common, "--probs", probs, &s_probs)) ||
-		    (quota && read_side(&common, "--quota", quota, &s_quota)) ||
-		    (won && read_side(&common, "--won", won, &s_won)) ||
-		    (old && read_side(&common, "--diff", old, &s_old)))
+		if ((probs && read_side(&common, "--probs", probs, 1, &s_probs)) ||
+		    (quota && read_side(&common, "--quota", quota, 0, &s_quota)) ||
+		    (won && read_side(&common, "--won", won, 0, &s_won)) ||
+		    (old && read_side(&common, "--diff", old, 0, &s_old)))
 			goto out;
 	}
 	reader.common = &common;

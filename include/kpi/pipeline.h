@@ -89,10 +89,13 @@ struct kpi_bookings {
  * error_bound = (hi - lo) / 2 = sum |e_i| / 2 <= n step / 4 bounds its
  * error.  reach_p is the grid's P(S_grid + (lo + hi) / 2 >= threshold);
  * the true probability lies between the grid's values at threshold -/+
- * error_bound.  The step is the largest of: the greatest common divisor of
- * the amounts when they are whole numbers and fit the grid (error 0), else
- * the largest step whose actual error_bound is at most tolerance * sd.
- * Deals with p_i = 0 or 1 or a_i = 0 need no grid.
+ * error_bound.  The step is the first that fits the caps of: the greatest
+ * common divisor of the amounts when all are decimals with at most 4
+ * places (nothing rounded, error_bound 0, out.step that divisor); the
+ * finest step within 2^22 cell updates, when its error_bound is at most
+ * tolerance * sd and it is finer than the next; the coarsest step whose
+ * error_bound is at most tolerance * sd.  Deals with p_i = 0 or 1 or
+ * a_i = 0 need no grid.
  *
  * Monte Carlo: `draws` sums of independent draws (xoshiro256** streams, a
  * 32-bit uniform against p_i, so p_i is used to within 2^-32), their
