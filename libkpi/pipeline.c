@@ -1060,8 +1060,27 @@ compute_rows(struct kpi_pipeline *p, struct kpi_error *err)
 	for (t = 0; t < started; t++)
 		pthread_join(tid[t + 1], NULL);
 	pthread_mutex_destroy(&j.lock);
-	if (j.st != KPI_OK && err)
-		*err = j.err;
+	if (j.st != KPI_OK && err) {
+		/* Say which row: "region=East, period 2026-10-01: ...". */
+		const struct prow *row = &p->rows[j.bad_row];
+		char where[160], day[KPI_DATE_BUFSZ];
+		size_t i, len = 0;
+
+		where[0] = '\0';
+		for (i = 0; i < p->opt->ngroup && len + 1 < sizeof(where); i++) {
+			size_t plen;
+			const char *s = kpi_group_part(p->groups, row->group, i, &plen);
+			int w = snprintf(where + len, sizeof(where) - len,
+					 "%s%s=%.*s", i ? ", " : "",
+					 p->opt->group_cols[i], (int)plen, s);
+
+			if (w > 0)
+				len += (size_t)w;
+		}
+		kpi_date_format_iso(row->period, day);
+		kpi_error_set(err, j.st, 0, "%s%speriod %s: %s", where,
+			      len ? ", " : "", day, j.err.msg);
+	}
 	return j.st;
 }
 
