@@ -349,18 +349,27 @@ arma_acov(struct ws *ws, const double *phi, size_t pp, const double *theta,
 	if (!isfinite(g0))
 		return -1;
 	gx[0] = g0;
-	for (k = 1; k < nx; k++) {
+	for (k = 1; k <= pp && k < nx; k++) {
 		double v = 0.0;
 
-		if (k <= pp) {
-			for (j = 1; j <= k; j++)
-				v += Ar[k * L2 + j - 1] * gx[k - j];
-		} else {
-			for (j = 1; j <= pp; j++)
-				if (phi[j - 1] != 0.0)
-					v += phi[j - 1] * gx[k - j];
-		}
+		for (j = 1; j <= k; j++)
+			v += Ar[k * L2 + j - 1] * gx[k - j];
 		gx[k] = v;
+	}
+	if (pp + 1 < nx) {
+		int *arl = mal;		/* the nonzero AR lags, for a moment */
+		int na = 0, q;
+
+		for (j = 1; j <= pp; j++)
+			if (phi[j - 1] != 0.0)
+				arl[na++] = (int)j;
+		for (k = pp + 1; k < nx; k++) {
+			double v = 0.0;
+
+			for (q = 0; q < na; q++)
+				v += phi[arl[q] - 1] * gx[k - (size_t)arl[q]];
+			gx[k] = v;
+		}
 	}
 	/* MA filter autocovariances c_0..c_qq over the nonzero terms */
 	mal[nm++] = 0;
@@ -376,12 +385,17 @@ arma_acov(struct ws *ws, const double *phi, size_t pp, const double *theta,
 
 			c[mal[j] - mal[i]] += ti * tj;
 		}
+	/* the lags of the nonzero c_l, l >= 1, replace the MA lags */
+	nm = 0;
+	for (i = 1; i <= qq; i++)
+		if (c[i] != 0.0)
+			mal[nm++] = (int)i;
 	for (k = 0; k < nlag; k++) {
 		double v = c[0] * gx[k];
+		int q;
 
-		for (l = 1; l <= (int)qq; l++) {
-			if (c[l] == 0.0)
-				continue;
+		for (q = 0; q < nm; q++) {
+			l = mal[q];
 			v += c[l] * (gx[k + (size_t)l] +
 				     gx[(size_t)labs((long)k - l)]);
 		}
@@ -466,7 +480,32 @@ arma_like(struct ws *ws, const double *phi, size_t pp, const double *theta,
 		z = u[0];
 		c1 = mu * z;
 		c2 = z / F;
-		for (i = 0; i + 1 < r; i++) {
+		i = 0;
+#if defined(__GNUC__)
+		{
+			/* Two elements at a time with GCC/clang vector types
+			 * (the same operations, so the same results): this
+			 * loop is most of the search's time, and -O2 does not
+			 * vectorise it. */
+			typedef double v2 __attribute__((vector_size(16)));
+			v2 vvf = { vf, vf }, vc1 = { c1, c1 }, vc2 = { c2, c2 };
+
+			for (; i + 2 < r; i += 2) {
+				v2 va, vu, vk;
+
+				memcpy(&vu, u + i + 1, sizeof(vu));
+				memcpy(&va, a + i + 1, sizeof(va));
+				memcpy(&vk, K + i, sizeof(vk));
+				va = va + vk * vvf;
+				memcpy(a + i, &va, sizeof(va));
+				va = vk + vc1 * vu;
+				memcpy(K + i, &va, sizeof(va));
+				vu = vu - vc2 * vk;
+				memcpy(u + i, &vu, sizeof(vu));
+			}
+		}
+#endif
+		for (; i + 1 < r; i++) {
 			double gi = u[i + 1];
 
 			kold = K[i];
