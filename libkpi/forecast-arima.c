@@ -33,13 +33,18 @@
  * The likelihood.  R puts the differencing into the state space with a
  * diffuse prior (kappa = 1e6); here the series is differenced first and
  * the ARMA likelihood of the differences is exact, which is the limit of
- * R's as kappa grows (values agree to about 1e-7).  The ARMA state space is
- * Akaike's (1974) form, state (y_t, y_{t+1|t}, ..., y_{t+r-1|t}), whose
- * stationary covariance has first column gamma(0..r-1), the
- * autocovariances; with that start the covariance recursion is rank one
- * and the Chandrasekhar recursions of Morf, Sidhu & Kailath (1974) run the
- * Kalman filter in O(r) per observation.  The full O(r^2) filter runs only
- * once, for the chosen model's residuals, final state and forecasts.
+ * R's as kappa grows (log-likelihoods agree to 1e-6 relative or better,
+ * coefficients to about 1e-5).  The ARMA state space is Akaike's (1974)
+ * form, state (y_t, y_{t+1|t}, ..., y_{t+r-1|t}), whose stationary
+ * covariance has first column gamma(0..r-1), the autocovariances; with
+ * that start the covariance recursion is rank one and the Chandrasekhar
+ * recursions of Morf, Sidhu & Kailath (1974) run the Kalman filter in O(r)
+ * per observation.  The autocovariances are exact; R's start (Gardner et
+ * al. 1980) is not, close to the unit circle, where R's likelihood can be
+ * far off (M3 series N0478: AR(2) 1.959, -0.960, R's log-likelihood -84.35
+ * against the exact -93.29), so R's choice can differ there.  The full
+ * O(r^2) filter runs only once, for the chosen model's residuals, final
+ * state and forecasts.
  *
  * The choice (forecast::auto.arima, stepwise): D = 1 when the STL seasonal
  * strength of the series exceeds 0.64 (the default seasonal.test = "seas";
@@ -108,10 +113,11 @@ struct ws {
 	double *w;		/* [n] dy - beta dx */
 	double *res;		/* [n] CSS residuals */
 	double *phi, *theta;	/* [maxlag + 1] expanded lag polynomials */
-	double *gam, *psi;	/* [maxlag + 2], [2 (maxlag + 2)] */
-	double *A;		/* [(maxlag + 2)^2] autocovariance system */
+	double *gam;		/* [maxlag + 2] ARMA autocovariances */
+	double *psi;		/* [2 (maxlag + 2)] AR autocovariances */
+	double *A;		/* [(maxlag + 2)^2] Durbin-Levinson steps */
 	double *v1, *v2, *v3, *v4;	/* [maxlag + 2] filter vectors */
-	int *nzlag;		/* [maxlag + 1] nonzero AR lags */
+	int *nzlag;		/* [2 (maxlag + 2)] nonzero lags */
 };
 
 static size_t
