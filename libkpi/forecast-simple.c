@@ -133,7 +133,9 @@ cmp_double(const void *a, const void *b)
  * zero with probability 1 - p, else a demand size drawn from the series' own
  * non-zero demands rescaled to mean `size`, so that the mean of the demand,
  * p * size, is the point forecast.  Deterministic, the same for every step
- * (the methods forecast a flat rate). */
+ * (the methods forecast a flat rate).  A central interval of so skewed a
+ * demand can miss its own mean (mostly zeros: the 80% interval is [0, 0]),
+ * so each interval is widened to hold the point forecast. */
 static enum kpi_status
 intermittent_intervals(const double *y, size_t n, double p, double size,
 		       struct kpi_fc_result *out, struct kpi_error *err)
@@ -168,8 +170,10 @@ intermittent_intervals(const double *y, size_t n, double p, double size,
 							   7) * size / mean;
 		}
 		for (i = 0; i < h; i++) {
-			out->lo[l * h + i] = b[0];
-			out->hi[l * h + i] = b[1];
+			double m = out->mean[i];
+
+			out->lo[l * h + i] = b[0] < m ? b[0] : m;
+			out->hi[l * h + i] = b[1] > m ? b[1] : m;
 		}
 	}
 	free(sizes);

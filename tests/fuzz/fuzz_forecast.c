@@ -26,20 +26,11 @@
 #define MAX_H 24
 
 /*
- * An open finding, reported and not yet fixed (tests/fuzz/open/forecast
- * holds the input): Croston, SBA and TSB intervals are quantiles of a skewed
- * one-period demand, and a narrow one can miss the point forecast (its
- * mean).  Until the fix lands, those methods skip the interval checks, so
- * that the short CI runs look for everything else.  Built with
- * -DKPI_FUZZ_STRICT (as the 'fuzz-open-forecast' replay test is) the
- * harness checks them too.  (Fixed since, kept in tests/fuzz/regress: ETS
- * and Theta gave infinite bounds for values beyond about 1e154.)
+ * Findings fixed and kept in tests/fuzz/regress/forecast: ETS and Theta gave
+ * infinite bounds for values beyond about 1e154; Croston, SBA and TSB gave
+ * intervals (quantiles of a skewed one-period demand) that missed their own
+ * point forecast.
  */
-#ifndef KPI_FUZZ_STRICT
-#define SKIP_INTERMITTENT 1
-#else
-#define SKIP_INTERMITTENT 0
-#endif
 
 /* Relative slack for "lo <= mean": bounds computed as mean - q * se can
  * land an ulp or so away. */
@@ -97,7 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	double y[MAX_N];
 	size_t n, i, l, k;
 	enum kpi_status st;
-	int h, skip;	/* skip the interval checks */
+	int h;
 
 	if (size < 6)
 		return 0;
@@ -136,9 +127,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	h = spec.horizon;
-	skip = SKIP_INTERMITTENT && (spec.method == KPI_FC_CROSTON ||
-				     spec.method == KPI_FC_SBA ||
-				     spec.method == KPI_FC_TSB);
 	FUZZ_CHECK(r.h == h && r.n == n && r.nlevels == spec.nlevels,
 		   "%s: h %d n %zu levels %zu", r.model, r.h, r.n, r.nlevels);
 	FUZZ_CHECK(r.mean != NULL, "no forecasts");
@@ -146,7 +134,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		double mu = r.mean[i];
 
 		FUZZ_CHECK(isfinite(mu), "%s: mean[%zu] = %g", r.model, i, mu);
-		for (l = 0; l < r.nlevels && !skip; l++) {
+		for (l = 0; l < r.nlevels; l++) {
 			double lo = r.lo[l * h + i], hi = r.hi[l * h + i];
 
 			FUZZ_CHECK(!isinf(lo) && !isinf(hi),
