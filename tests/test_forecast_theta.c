@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "test-util.h"
+#include "test-series.h"
 
 #include "kpi/error.h"
 #include "kpi/forecast.h"
@@ -22,36 +23,6 @@
 		assert_close((actual), e2_,				\
 			     (rtol) * (fabs(e2_) > 1 ? fabs(e2_) : 1));	\
 	} while (0)
-
-/* Read the value column (after the last comma) of testdata/ts/NAME.csv. */
-static double *
-load_series(const char *name, size_t *n)
-{
-	char path[256], line[256];
-	double *y = NULL;
-	size_t cap = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "ts/%s.csv", name);
-	f = fopen(path, "r");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	*n = 0;
-	if (!fgets(line, sizeof(line), f))
-		fail_msg("%s is empty", path);
-	while (fgets(line, sizeof(line), f)) {
-		const char *comma = strrchr(line, ',');
-
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 64;
-			y = realloc(y, cap * sizeof(*y));
-			assert_non_null(y);
-		}
-		y[(*n)++] = strtod(comma ? comma + 1 : line, NULL);
-	}
-	fclose(f);
-	return y;
-}
 
 static struct kpi_fc_spec
 spec_of(int m, int h)
