@@ -3,6 +3,7 @@
 #ifndef KPI_FUNNEL_INTERNAL_H
 #define KPI_FUNNEL_INTERNAL_H
 
+#include <math.h>
 #include <stdint.h>
 
 #include "kpi/funnel.h"
@@ -14,11 +15,25 @@
 #define NO_DAY INT32_MIN		/* never entered */
 #define UNKNOWN_DAY (INT32_MIN + 1)	/* entered on a day not given */
 
-struct deal {
-	uint32_t group;		/* slot in kpi_funnel.groups */
-	int32_t lost_day;	/* NO_DAY when not lost */
-	int32_t amount_day;	/* day of the row the amount came from */
+/* Deals are numbered 0, 1, ... in order of first appearance.  Their state
+ * lives in chunks that never move (no copy while the table grows, and the
+ * unused tail of the last chunk is never touched, so it costs address
+ * space, not memory): chunk 0 holds deals 0..1023, chunk k >= 1 deals
+ * 2^(k+9)..2^(k+10)-1.  A deal is 2 + nstages int32 (DEAL_*): its group
+ * slot, the day it was lost (NO_DAY when not), then the earliest entry day
+ * of each stage.  The group is checked on every row, so it shares the
+ * line the row then changes. */
+#define FUNNEL_DEAL_SHIFT 10
+#define FUNNEL_DEAL_CHUNKS 22		/* up to FUNNEL_MAX_DEALS - 1 */
+#define FUNNEL_MAX_DEALS ((size_t)1 << 31)
+#define DEAL_GROUP 0
+#define DEAL_LOST 1
+#define DEAL_ENTERED 2			/* + stage */
+
+/* With --amount: the amount of the deal's latest row, and that row's day. */
+struct deal_amount {
 	double amount;		/* NaN when none */
+	int32_t day;
 };
 
 /* One stage entry of a history, kept for the transitions report. */
@@ -41,14 +56,70 @@ struct kpi_funnel {
 	size_t *lens;
 
 	struct kpi_group *groups;	/* group key -> slot */
-	struct kpi_group *ids;		/* deal id -> deal number */
-	struct deal *deals;
-	int32_t *entered;		/* [deal * nstages + stage] earliest entry */
-	size_t ndeals, cap;
+	struct kpi_idmap *ids;		/* deal id -> deal number */
+	size_t ndeals;
+	int32_t *deal[FUNNEL_DEAL_CHUNKS];	/* see FUNNEL_DEAL_SHIFT */
+	struct deal_amount *amounts[FUNNEL_DEAL_CHUNKS];	/* --amount */
+	size_t nchunks;
 	struct entry *history;
 	size_t nhistory, history_cap;
 	int32_t last_day;		/* latest date read, or NO_DAY */
 };
+
+/* ==== Deal state ==== */
+
+static inline size_t
+funnel_chunk_of(size_t deal)
+{
+	size_t k = 0;
+
+	deal >>= FUNNEL_DEAL_SHIFT;
+	if (!deal)
+		return 0;
+#if defined(__GNUC__)
+	k = sizeof(unsigned long long) * 8 - (size_t)__builtin_clzll(deal);
+#else
+	while (deal) {
+		deal >>= 1;
+		k++;
+	}
+#endif
+	return k;
+}
+
+/* First deal of chunk k. */
+static inline size_t
+funnel_chunk_base(size_t k)
+{
+	return k ? (size_t)1 << (k + FUNNEL_DEAL_SHIFT - 1) : 0;
+}
+
+/* The int32 of deal number `deal`, indexed by DEAL_*. */
+static inline int32_t *
+funnel_deal(const struct kpi_funnel *f, size_t deal)
+{
+	size_t k = funnel_chunk_of(deal);
+
+	return f->deal[k] +
+	       (deal - funnel_chunk_base(k)) * (2 + f->opt->nstages);
+}
+
+static inline uint32_t
+funnel_deal_group(const struct kpi_funnel *f, size_t deal)
+{
+	return (uint32_t)funnel_deal(f, deal)[DEAL_GROUP];
+}
+
+/* NaN without --amount or when none was given. */
+static inline double
+funnel_deal_amount(const struct kpi_funnel *f, size_t deal)
+{
+	size_t k = funnel_chunk_of(deal);
+
+	if (!f->has_amount)
+		return NAN;
+	return f->amounts[k][deal - funnel_chunk_base(k)].amount;
+}
 
 /* ==== Shared by the report files ==== */
 

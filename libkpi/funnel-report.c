@@ -24,8 +24,8 @@ funnel_view(const struct kpi_funnel *f, size_t deal, long as_of,
 	    struct deal_view *v)
 {
 	const struct kpi_funnel_options *opt = f->opt;
-	const struct deal *d = &f->deals[deal];
-	const int32_t *e = &f->entered[deal * opt->nstages];
+	const int32_t *d = funnel_deal(f, deal), *e = d + DEAL_ENTERED;
+	int32_t lost_day = d[DEAL_LOST];
 	size_t ns = opt->nstages, j;
 	int any = 0;
 
@@ -42,9 +42,9 @@ funnel_view(const struct kpi_funnel *f, size_t deal, long as_of,
 			any = 1;
 		}
 	}
-	v->lost = d->lost_day != NO_DAY &&
-		  (d->lost_day == UNKNOWN_DAY || d->lost_day <= as_of);
-	v->lost_day = v->lost ? d->lost_day : NO_DAY;
+	v->lost = lost_day != NO_DAY &&
+		  (lost_day == UNKNOWN_DAY || lost_day <= as_of);
+	v->lost_day = v->lost ? lost_day : NO_DAY;
 	if (!opt->strict_skips) {
 		/* A skipped stage was passed through when a later stage was
 		 * entered; a regression does not undo an earlier pass. */
@@ -71,8 +71,8 @@ funnel_view(const struct kpi_funnel *f, size_t deal, long as_of,
 	v->won = v->reached == (int)ns - 1;
 	if (v->won)
 		v->lost = 0;
-	v->amount = d->amount;
-	v->group = d->group;
+	v->amount = funnel_deal_amount(f, deal);
+	v->group = (uint32_t)d[DEAL_GROUP];
 	return any || v->lost;
 }
 
@@ -180,17 +180,75 @@ funnel_cohort(const struct kpi_funnel_report_options *r,
 
 /* ==== Cells: (group, cohort) -> counters ==== */
 
-/* Whole days to the next stage, kept as int32 (half the memory of
- * doubles: one value per conversion is the funnel's only per-deal cost
- * beyond the deal table). */
+/* Whole days to the next stage, for their median.  Values in [0, nhist)
+ * are counted, the others kept, so that a stage with a million conversions
+ * costs a counter per distinct day rather than a value per conversion
+ * (values kept were the report's only memory that grew with the deals).
+ * The counted range widens to cover the kept values when that takes no
+ * more counters than the values it absorbs, up to DAYS_HIST_MAX days. */
+#define DAYS_HIST_MAX 4096
+
 struct days {
-	int32_t *v;
+	int32_t *v;		/* values outside [0, nhist), unsorted */
 	size_t n, cap;
+	uint32_t *hist;		/* hist[x]: how many took x days */
+	size_t nhist, counted;	/* counted = the sum of hist[] */
 };
+
+static int
+days_counts(const struct days *d, int32_t x)
+{
+	return x >= 0 && (size_t)x < d->nhist;
+}
+
+/* v[] is full: widen the counted range over the values kept, if cheap. */
+static enum kpi_status
+days_fold(struct days *d, struct kpi_error *err)
+{
+	size_t want = d->nhist, absorbed = 0, i, j;
+	uint32_t *hist;
+
+	for (i = 0; i < d->n; i++)
+		if (d->v[i] >= 0 && d->v[i] < DAYS_HIST_MAX) {
+			absorbed++;
+			if ((size_t)d->v[i] >= want)
+				want = (size_t)d->v[i] + 1;
+		}
+	if (want == d->nhist || want > d->counted + absorbed)
+		return KPI_OK;
+	hist = realloc(d->hist, want * sizeof(*hist));
+	if (!hist)
+		return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
+	memset(hist + d->nhist, 0, (want - d->nhist) * sizeof(*hist));
+	d->hist = hist;
+	d->nhist = want;
+	for (i = j = 0; i < d->n; i++) {
+		if (days_counts(d, d->v[i])) {
+			d->hist[d->v[i]]++;
+			d->counted++;
+		} else {
+			d->v[j++] = d->v[i];
+		}
+	}
+	d->n = j;
+	return KPI_OK;
+}
 
 static enum kpi_status
 days_push(struct days *d, int32_t x, struct kpi_error *err)
 {
+	enum kpi_status st;
+
+	if (!days_counts(d, x) && d->n == d->cap) {
+		st = days_fold(d, err);
+		if (st != KPI_OK)
+			return st;
+	}
+	if (days_counts(d, x)) {
+		d->hist[x]++;
+		d->counted++;
+		return KPI_OK;
+	}
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? 2 * d->cap : 16;
 		int32_t *v = realloc(d->v, cap * sizeof(*v));
@@ -212,16 +270,39 @@ compare_int32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The k-th smallest value (from 0), v[] sorted, neg of them negative:
+ * those, then the counted values, then the rest of v[]. */
+static int32_t
+days_kth(const struct days *d, size_t neg, size_t k)
+{
+	size_t x;
+
+	if (k < neg)
+		return d->v[k];
+	if (k - neg < d->counted) {
+		k -= neg;
+		for (x = 0; k >= d->hist[x]; x++)
+			k -= d->hist[x];
+		return (int32_t)x;
+	}
+	return d->v[k - d->counted];
+}
+
 /* The median (R's type 7: the mean of the middle two for even n). */
 static double
 days_median(struct days *d)
 {
-	if (!d->n)
+	size_t total = d->n + d->counted, neg = 0;
+
+	if (!total)
 		return NAN;
 	qsort(d->v, d->n, sizeof(*d->v), compare_int32);
-	if (d->n % 2)
-		return d->v[d->n / 2];
-	return ((double)d->v[d->n / 2 - 1] + (double)d->v[d->n / 2]) / 2;
+	while (neg < d->n && d->v[neg] < 0)
+		neg++;
+	if (total % 2)
+		return days_kth(d, neg, total / 2);
+	return ((double)days_kth(d, neg, total / 2 - 1) +
+		(double)days_kth(d, neg, total / 2)) / 2;
 }
 
 /* Per cell and stage. */
@@ -243,8 +324,10 @@ cells_free(struct cells *cs)
 {
 	size_t i;
 
-	for (i = 0; cs->c && i < cs->cap * cs->nstages; i++)
+	for (i = 0; cs->c && i < cs->cap * cs->nstages; i++) {
 		free(cs->c[i].days.v);
+		free(cs->c[i].days.hist);
+	}
 	free(cs->c);
 	kpi_group_free(cs->keys);
 }
@@ -551,7 +634,7 @@ kpi_funnel_write_transitions(struct kpi_funnel *f,
 
 		if (p->deal != e->deal || p->code == e->code || e->day > r->as_of)
 			continue;
-		g = f->deals[e->deal].group;
+		g = funnel_deal_group(f, e->deal);
 		count[(g * ncodes + p->code) * ncodes + e->code]++;
 	}
 	for (g = 0; g < ngroups; g++)

@@ -52,7 +52,7 @@ kpi_funnel_new(struct kpi_funnel **out, const struct kpi_funnel_options *opt,
 	f->lens = calloc(opt->ngroup + 1, sizeof(size_t));
 	if (!f->stage_idx || !f->group_idx || !f->parts || !f->lens ||
 	    kpi_group_new(&f->groups, opt->ngroup ? opt->ngroup : 1, err) != KPI_OK ||
-	    kpi_group_new(&f->ids, 1, err) != KPI_OK) {
+	    kpi_idmap_new(&f->ids, err) != KPI_OK) {
 		kpi_funnel_free(f);
 		return nomem(err);
 	}
@@ -63,12 +63,16 @@ kpi_funnel_new(struct kpi_funnel **out, const struct kpi_funnel_options *opt,
 void
 kpi_funnel_free(struct kpi_funnel *f)
 {
+	size_t k;
+
 	if (!f)
 		return;
+	for (k = 0; k < f->nchunks; k++) {
+		free(f->deal[k]);
+		free(f->amounts[k]);
+	}
 	kpi_group_free(f->groups);
-	kpi_group_free(f->ids);
-	free(f->deals);
-	free(f->entered);
+	kpi_idmap_free(f->ids);
 	free(f->history);
 	free(f->stage_idx);
 	free(f->group_idx);
@@ -190,64 +194,47 @@ parse_day(const struct kpi_funnel *f, const char *field, const char *column,
 	return KPI_OK;
 }
 
-static enum kpi_status
-grow_deals(struct kpi_funnel *f, size_t slot, struct kpi_error *err)
-{
-	size_t cap = f->cap ? f->cap : 1024, ns = f->opt->nstages, i;
-	struct deal *d;
-	int32_t *e;
+/* ==== Deal state ==== */
 
-	if (slot < f->cap)
-		return KPI_OK;
-	while (cap <= slot)
-		cap *= 2;
-	d = realloc(f->deals, cap * sizeof(*d));
-	if (!d)
-		return nomem(err);
-	f->deals = d;
-	e = realloc(f->entered, cap * ns * sizeof(*e));
-	if (!e)
-		return nomem(err);
-	f->entered = e;
-	for (i = f->cap; i < cap; i++) {
-		memset(&f->deals[i], 0, sizeof(f->deals[i]));
-		f->deals[i].lost_day = NO_DAY;
-		f->deals[i].amount = NAN;
-		f->deals[i].amount_day = NO_DAY;
+/* Room and initial state for deal number `deal` (= f->ndeals), in group
+ * `group`. */
+static enum kpi_status
+new_deal(struct kpi_funnel *f, size_t deal, size_t group,
+	 struct kpi_error *err)
+{
+	size_t ns = f->opt->nstages, k = funnel_chunk_of(deal), n, j;
+	int32_t *d;
+	struct deal_amount *a;
+
+	if (deal >= FUNNEL_MAX_DEALS)
+		return kpi_error_set(err, KPI_ENOMEM, 0, "more than %zu deals",
+				     FUNNEL_MAX_DEALS);
+	if (k == f->nchunks) {
+		n = k ? funnel_chunk_base(k) : funnel_chunk_base(1);
+		f->deal[k] = malloc(n * (2 + ns) * sizeof(int32_t));
+		if (!f->deal[k])
+			return nomem(err);
+		if (f->has_amount) {
+			f->amounts[k] = malloc(n * sizeof(struct deal_amount));
+			if (!f->amounts[k]) {
+				free(f->deal[k]);
+				return nomem(err);
+			}
+		}
+		f->nchunks++;
 	}
-	for (i = f->cap * ns; i < cap * ns; i++)
-		e[i] = NO_DAY;
-	f->cap = cap;
+	d = funnel_deal(f, deal);
+	d[DEAL_GROUP] = (int32_t)group;
+	d[DEAL_LOST] = NO_DAY;
+	for (j = 0; j < ns; j++)
+		d[DEAL_ENTERED + j] = NO_DAY;
+	if (f->has_amount) {
+		a = &f->amounts[k][deal - funnel_chunk_base(k)];
+		a->amount = NAN;
+		a->day = NO_DAY;
+	}
+	f->ndeals = deal + 1;
 	return KPI_OK;
-}
-
-/* The deal a row belongs to: by id, or a new deal per row without one. */
-static enum kpi_status
-deal_of(struct kpi_funnel *f, const struct kpi_csv_record *rec, size_t *slot,
-	int *added, struct kpi_error *err)
-{
-	enum kpi_status st;
-
-	if (f->has_id) {
-		const char *id = rec->fields[f->id_idx];
-		size_t len = strlen(id);
-
-		if (len == 0)
-			return kpi_error_column(err,
-						kpi_error_set(err, KPI_EPARSE, 0,
-							      "empty deal id"),
-						f->opt->id_col);
-		st = kpi_group_intern(f->ids, &id, &len, slot, added, err);
-		if (st != KPI_OK)
-			return st;
-	} else {
-		*slot = f->ndeals;
-		*added = 1;
-	}
-	st = grow_deals(f, *slot, err);
-	if (st == KPI_OK && *added)
-		f->ndeals = *slot + 1;
-	return st;
 }
 
 static enum kpi_status
@@ -267,6 +254,38 @@ group_of(struct kpi_funnel *f, const struct kpi_csv_record *rec, size_t *slot,
 		f->lens[0] = 0;
 	}
 	return kpi_group_intern(f->groups, f->parts, f->lens, slot, NULL, err);
+}
+
+/* The deal a row belongs to: by its id (of hash h), or a new deal per
+ * row without one.  A new deal goes in `group`; a row of a known deal must
+ * be in the deal's group. */
+static enum kpi_status
+deal_of(struct kpi_funnel *f, const char *id, size_t len, uint64_t h,
+	size_t group, size_t *deal, struct kpi_error *err)
+{
+	const struct kpi_funnel_options *opt = f->opt;
+	enum kpi_status st;
+	int added = 1;
+
+	*deal = f->ndeals;
+	if (f->has_id) {
+		if (len == 0)
+			return kpi_error_column(err,
+						kpi_error_set(err, KPI_EPARSE, 0,
+							      "empty deal id"),
+						opt->id_col);
+		st = kpi_idmap_intern(f->ids, id, len, h, deal, &added, err);
+		if (st != KPI_OK)
+			return st;
+	}
+	if (added)
+		return new_deal(f, *deal, group, err);
+	if (funnel_deal(f, *deal)[DEAL_GROUP] != (int32_t)group)
+		return kpi_error_column(err, kpi_error_set(err, KPI_EPARSE, 0,
+					  "deal \"%.40s\" was seen before in another group",
+					  id),
+				opt->ngroup ? opt->group_cols[0] : opt->id_col);
+	return KPI_OK;
 }
 
 static void
@@ -310,14 +329,24 @@ kpi_funnel_add(struct kpi_funnel *f, const struct kpi_csv_record *rec,
 	       struct kpi_error *err)
 {
 	const struct kpi_funnel_options *opt = f->opt;
-	size_t ns = opt->nstages, i, deal, group;
+	size_t ns = opt->nstages, i, deal, group, idlen = 0, k;
 	int32_t days[KPI_FUNNEL_MAX_STAGES * 2], day = NO_DAY, closed = NO_DAY;
+	int32_t *d;
+	struct deal_amount *a;
+	const char *id = NULL;
 	unsigned code = 0;
 	double amount = NAN;
-	int added;
-	struct deal *d;
+	uint64_t h = 0;
 	enum kpi_status st = KPI_OK;
 
+	/* With ids in random order, the id's bucket is a cache miss: start
+	 * loading it now, and parse the row while it comes. */
+	if (f->has_id) {
+		id = rec->fields[f->id_idx];
+		idlen = strlen(id);
+		h = kpi_idmap_hash(id, idlen);
+		kpi_idmap_prefetch(f->ids, h);
+	}
 	/* Parse and check every value first: a rejected row changes nothing. */
 	switch (opt->shape) {
 	case KPI_FUNNEL_HISTORY:
@@ -372,32 +401,27 @@ kpi_funnel_add(struct kpi_funnel *f, const struct kpi_csv_record *rec,
 
 	st = group_of(f, rec, &group, err);
 	if (st == KPI_OK)
-		st = deal_of(f, rec, &deal, &added, err);
+		st = deal_of(f, id, idlen, h, group, &deal, err);
 	if (st != KPI_OK)
 		return st;
-	d = &f->deals[deal];
-	if (added) {
-		d->group = (uint32_t)group;
-	} else if (d->group != group) {
-		return kpi_error_column(err, kpi_error_set(err, KPI_EPARSE, 0,
-					  "deal \"%.40s\" was seen before in another group",
-					  rec->fields[f->id_idx]),
-				opt->ngroup ? opt->group_cols[0] : opt->id_col);
-	}
-	if (!isnan(amount) && (d->amount_day == NO_DAY || day == NO_DAY ||
-			       day >= d->amount_day)) {
-		/* In a history the latest row's amount wins. */
-		d->amount = amount;
-		d->amount_day = day;
+	d = funnel_deal(f, deal);
+	if (!isnan(amount)) {
+		k = funnel_chunk_of(deal);
+		a = &f->amounts[k][deal - funnel_chunk_base(k)];
+		if (a->day == NO_DAY || day == NO_DAY || day >= a->day) {
+			/* In a history the latest row's amount wins. */
+			a->amount = amount;
+			a->day = day;
+		}
 	}
 
 	switch (opt->shape) {
 	case KPI_FUNNEL_HISTORY:
 		note_day(f, day);
 		if (code < ns)
-			enter(&f->entered[deal * ns + code], day);
-		else if (d->lost_day == NO_DAY || day < d->lost_day)
-			d->lost_day = day;
+			enter(&d[DEAL_ENTERED + code], day);
+		else if (d[DEAL_LOST] == NO_DAY || day < d[DEAL_LOST])
+			d[DEAL_LOST] = day;
 		if (opt->keep_history)
 			st = keep_entry(f, deal, code, day, err);
 		break;
@@ -407,24 +431,24 @@ kpi_funnel_add(struct kpi_funnel *f, const struct kpi_csv_record *rec,
 		/* Only creation and close are dated: the first stage was
 		 * entered when created, the win when closed; stages between
 		 * were reached on an unknown day. */
-		enter(&f->entered[deal * ns], day);
+		enter(&d[DEAL_ENTERED], day);
 		if (code < ns && code > 0)
-			enter(&f->entered[deal * ns + code],
+			enter(&d[DEAL_ENTERED + code],
 			      code == ns - 1 ? closed : NO_DAY);
 		if (code >= ns)
-			d->lost_day = closed == NO_DAY ? UNKNOWN_DAY : closed;
+			d[DEAL_LOST] = closed == NO_DAY ? UNKNOWN_DAY : closed;
 		break;
 	case KPI_FUNNEL_WIDE:
 		for (i = 0; i < ns; i++) {
 			note_day(f, days[i]);
 			if (days[i] != NO_DAY)
-				enter(&f->entered[deal * ns + i], days[i]);
+				enter(&d[DEAL_ENTERED + i], days[i]);
 		}
 		for (i = ns; i < ns + opt->nlost; i++) {
 			note_day(f, days[i]);
 			if (days[i] != NO_DAY &&
-			    (d->lost_day == NO_DAY || days[i] < d->lost_day))
-				d->lost_day = days[i];
+			    (d[DEAL_LOST] == NO_DAY || days[i] < d[DEAL_LOST]))
+				d[DEAL_LOST] = days[i];
 		}
 		break;
 	}

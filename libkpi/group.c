@@ -7,6 +7,94 @@
 
 #include "kpi/group.h"
 
+#include <sys/mman.h>
+
+/* ==== Big tables ==== */
+
+/* The tables that grow with the input (a group index, key records, an id
+ * map) are read at random.  From BIG_MIN bytes up each gets a mapping of
+ * its own:
+ *  - its pages come zeroed and are backed only once touched, so the unused
+ *    tail of a table costs address space, not memory, and a table being
+ *    rebuilt bigger can give back the old one's pages as it leaves them;
+ *  - it is aligned to and advised for transparent huge pages where the
+ *    system has them (Linux), so that a lookup misses the TLB less.
+ * Smaller ones, and all of them where there is no anonymous mmap(), come
+ * from calloc(). */
+#define BIG_MIN ((size_t)2 << 20)
+#define BIG_ALIGN ((size_t)2 << 20)
+
+static size_t
+big_size(size_t bytes)
+{
+	return (bytes + BIG_ALIGN - 1) & ~(BIG_ALIGN - 1);
+}
+
+/* A zeroed block of bytes; NULL when out of memory.  Free with big_free()
+ * of the same size. */
+static void *
+big_alloc(size_t bytes)
+{
+#if defined(MAP_ANONYMOUS)
+	unsigned char *p, *a;
+	size_t len;
+
+	if (bytes >= BIG_MIN) {
+		if (bytes > SIZE_MAX - 2 * BIG_ALIGN)
+			return NULL;
+		len = big_size(bytes);
+		p = mmap(NULL, len + BIG_ALIGN, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		a = (unsigned char *)(((uintptr_t)p + BIG_ALIGN - 1) &
+				      ~(uintptr_t)(BIG_ALIGN - 1));
+		if (a > p)
+			munmap(p, (size_t)(a - p));
+		if (a < p + BIG_ALIGN)
+			munmap(a + len, (size_t)(p + BIG_ALIGN - a));
+#if defined(MADV_HUGEPAGE)
+		madvise(a, len, MADV_HUGEPAGE);
+#endif
+		return a;
+	}
+#endif
+	return calloc(1, bytes ? bytes : 1);
+}
+
+static void
+big_free(void *p, size_t bytes)
+{
+#if defined(MAP_ANONYMOUS)
+	if (p && bytes >= BIG_MIN) {
+		munmap(p, big_size(bytes));
+		return;
+	}
+#endif
+	free(p);
+}
+
+/* A table of `bytes` from big_alloc() that is being read from the start
+ * for the last time has been read up to `to`: give back the pages before
+ * it, in whole BIG_ALIGN steps, *done being how far that went already. */
+static void
+big_release(void *p, size_t bytes, size_t to, size_t *done)
+{
+#if defined(MAP_ANONYMOUS) && defined(MADV_DONTNEED)
+	size_t end = to & ~(BIG_ALIGN - 1);
+
+	if (bytes >= BIG_MIN && end > *done) {
+		madvise((unsigned char *)p + *done, end - *done, MADV_DONTNEED);
+		*done = end;
+	}
+#else
+	(void)p;
+	(void)bytes;
+	(void)to;
+	(void)done;
+#endif
+}
+
 /* ==== Arena ==== */
 
 /* Chunks start small so that a tool with three groups does not reserve
@@ -228,32 +316,30 @@ hash_part(uint64_t h, const unsigned char *p, size_t len)
 
 /* ==== Group table ==== */
 
-/* Layout:
- *  - slots[0..count-1], dense in order of first appearance: the full hash
- *    (so that rehashing never touches the tuples) and the tuple's address;
- *  - index[0..mask], open addressing with linear probing: 0 for an empty
- *    bucket, else (high 32 bits of the hash) << 32 | (slot + 1), so that most
- *    mismatches are rejected without leaving the index;
- *  - each tuple, in the arena, 8-aligned: its full hash, nparts lengths, then
- *    the parts' bytes, each followed by a NUL so that kpi_group_part() can
- *    hand out C strings.
- * The load factor is kept at or below 1/2, where linear probing needs about
- * 1.5 probes for a hit and 2.5 for a miss (Knuth TAOCP vol. 3, 6.4). */
-struct group_slot {
-	uint64_t hash;
-	const unsigned char *tuple;
-};
-
-struct kpi_group {
-	size_t nparts;
-	size_t count;
-	size_t cap;			/* room in slots[] */
-	size_t max;			/* refuse more slots than this */
-	struct group_slot *slots;
-	uint64_t *index;
-	size_t mask;			/* index has mask + 1 buckets */
-	struct kpi_arena *arena;
-};
+/* Layout, chosen so that a lookup touches two cache lines, its bucket and
+ * the key's record, with no load in between to learn where the record is
+ * (with many keys in random order every lookup misses the cache, and the
+ * chain of dependent loads is what it costs):
+ *  - index[0..nb-1], open addressing with linear probing: 0 for an empty
+ *    bucket, else tag << 32 | (slot + 1), the tag being the high 32 bits of
+ *    the hash.  The home bucket is the tag scaled to nb (tag * nb >> 32,
+ *    Lemire 2019), so nb need not be a power of two and growing the index
+ *    rehashes from the index alone, without reading a key.
+ *  - one record per slot, at a fixed width within its chunk, so that its
+ *    address follows from the slot without a load: chunk 0 holds slots
+ *    0..63, chunk k >= 1 slots 2^(k+5)..2^(k+6)-1.  A record holds the
+ *    tuple inline when it fits: nparts one-byte lengths, then each part's
+ *    bytes and a NUL.  Otherwise its first byte is REC_OUT_OF_LINE and
+ *    bytes 8..15 point to the tuple in the arena: nparts lengths (size_t),
+ *    then each part's bytes and a NUL.  A new chunk takes the narrowest
+ *    width (a multiple of 8 from 16 to 256) that inlines 95% of the keys
+ *    seen so far; records never move, so kpi_group_part() pointers stay
+ *    valid.  Chunks are allocated whole and written as slots fill, so the
+ *    unused tail of the last one costs address space, not memory.
+ * The load factor stays between 1/2 (after growing) and 7/10, where linear
+ * probing needs about 2.2 probes for a hit and 6.1 for a miss (Knuth TAOCP
+ * vol. 3, 6.4), most of them within the bucket's cache line: 8 bytes per
+ * bucket make 11 to 16 bytes of index per key. */
 
 /* The slot number must fit the low 32 bits of a bucket as slot + 1. */
 #define GROUP_HARD_MAX ((size_t)1 << 31)
@@ -261,6 +347,68 @@ struct kpi_group {
 /* Above this many parts the tuple header arithmetic could overflow; no CSV
  * has that many key columns. */
 #define GROUP_MAX_PARTS ((size_t)1 << 16)
+
+#define REC_FIRST_SHIFT 6	/* chunk 0 holds 2^6 records */
+#define REC_CHUNKS 26		/* slots up to GROUP_HARD_MAX - 1 */
+#define REC_OUT_OF_LINE 0xff	/* first byte of an out-of-line record */
+#define REC_MIN_WIDTH 16	/* room for the marker and a pointer */
+#define REC_MAX_WIDTH 256
+/* Width classes 16, 24, ..., 256, then "not inline". */
+#define REC_CLASSES ((REC_MAX_WIDTH - REC_MIN_WIDTH) / 8 + 2)
+
+struct rec_chunk {
+	unsigned char *rec;
+	size_t width;
+};
+
+struct kpi_group {
+	size_t nparts;
+	size_t count;
+	size_t max;			/* refuse more slots than this */
+	uint64_t *index;
+	size_t nb;			/* buckets */
+	size_t grow_at;			/* slots the index can take */
+	size_t nchunks;
+	struct rec_chunk chunk[REC_CHUNKS];
+	size_t seen[REC_CLASSES];	/* keys by the width they need */
+	struct kpi_arena *arena;	/* out-of-line tuples */
+};
+
+static inline unsigned
+floor_log2(size_t x)
+{
+#if defined(__GNUC__)
+	return (unsigned)(sizeof(unsigned long long) * 8 - 1) -
+	       (unsigned)__builtin_clzll((unsigned long long)x);
+#else
+	unsigned r = 0;
+
+	while (x >>= 1)
+		r++;
+	return r;
+#endif
+}
+
+static inline size_t
+chunk_of(size_t slot)
+{
+	return slot >> REC_FIRST_SHIFT
+	       ? (size_t)floor_log2(slot) - REC_FIRST_SHIFT + 1 : 0;
+}
+
+/* First slot of chunk k, which is also the number of slots in chunks
+ * 0..k-1. */
+static inline size_t
+chunk_base(size_t k)
+{
+	return k ? (size_t)1 << (k + REC_FIRST_SHIFT - 1) : 0;
+}
+
+static inline size_t
+chunk_slots(size_t k)
+{
+	return (size_t)1 << (k ? k + REC_FIRST_SHIFT - 1 : REC_FIRST_SHIFT);
+}
 
 enum kpi_status
 kpi_group_new(struct kpi_group **out, size_t nparts, struct kpi_error *err)
@@ -277,12 +425,11 @@ kpi_group_new(struct kpi_group **out, size_t nparts, struct kpi_error *err)
 		goto out;
 	g->nparts = nparts;
 	g->max = GROUP_HARD_MAX;
-	g->mask = GROUP_FIRST_BUCKETS - 1;
-	g->index = calloc(GROUP_FIRST_BUCKETS, sizeof(*g->index));
-	g->cap = GROUP_FIRST_BUCKETS / 2;
-	g->slots = malloc(g->cap * sizeof(*g->slots));
+	g->nb = GROUP_FIRST_BUCKETS;
+	g->grow_at = GROUP_FIRST_BUCKETS * 7 / 10;
+	g->index = big_alloc(GROUP_FIRST_BUCKETS * sizeof(*g->index));
 	g->arena = kpi_arena_new();
-	if (!g->index || !g->slots || !g->arena)
+	if (!g->index || !g->arena)
 		goto out;
 	*out = g;
 	g = NULL;
@@ -297,11 +444,14 @@ out:
 void
 kpi_group_free(struct kpi_group *g)
 {
+	size_t k;
+
 	if (!g)
 		return;
+	for (k = 0; k < g->nchunks; k++)
+		big_free(g->chunk[k].rec, chunk_slots(k) * g->chunk[k].width);
 	kpi_arena_free(g->arena);
-	free(g->index);
-	free(g->slots);
+	big_free(g->index, g->nb * sizeof(*g->index));
 	free(g);
 }
 
@@ -317,42 +467,73 @@ kpi_group_count(const struct kpi_group *g)
 	return g ? g->count : 0;
 }
 
-size_t
-kpi_group_bytes(const struct kpi_group *g)
-{
-	if (!g)
-		return 0;
-	return sizeof(*g) + g->cap * sizeof(*g->slots) +
-	       (g->mask + 1) * sizeof(*g->index) + kpi_arena_size(g->arena);
-}
-
-static inline uint64_t
-hash_tuple(size_t nparts, const char *const *parts, const size_t *lens)
-{
-	uint64_t h = HASH_SEED;
-	size_t i;
-
-	for (i = 0; i < nparts; i++)
-		h = hash_part(h, (const unsigned char *)parts[i], lens[i]);
-	return finalise(h);
-}
-
-static inline const size_t *
-tuple_lens(const unsigned char *t)
-{
-	return (const size_t *)(const void *)(t + sizeof(uint64_t));
-}
+/* ==== Records ==== */
 
 static inline const unsigned char *
-tuple_bytes(const unsigned char *t, size_t nparts)
+rec_at(const struct kpi_group *g, size_t slot)
 {
-	return t + sizeof(uint64_t) + nparts * sizeof(size_t);
+	const struct rec_chunk *c = &g->chunk[chunk_of(slot)];
+
+	return c->rec + (slot - chunk_base(chunk_of(slot))) * c->width;
+}
+
+/* Bytes of an inline record for the tuple, or 0 when it cannot be inline
+ * (a part of 255 bytes or more, or more than REC_MAX_WIDTH in all). */
+static inline size_t
+inline_size(size_t nparts, const size_t *lens)
+{
+	size_t need = nparts, i;
+
+	for (i = 0; i < nparts; i++) {
+		if (lens[i] >= REC_OUT_OF_LINE)
+			return 0;
+		need += lens[i] + 1;
+		if (need > REC_MAX_WIDTH)
+			return 0;
+	}
+	return need;
+}
+
+static inline size_t
+width_class(size_t need)
+{
+	if (need == 0)
+		return REC_CLASSES - 1;
+	return need <= REC_MIN_WIDTH ? 0 : (need - REC_MIN_WIDTH + 7) / 8;
+}
+
+/* The narrowest width that inlines 95% of the keys seen so far and of
+ * one more key needing `need` bytes. */
+static size_t
+choose_width(const struct kpi_group *g, size_t need)
+{
+	size_t total = 1, run = 0, c;
+
+	for (c = 0; c < REC_CLASSES; c++)
+		total += g->seen[c];
+	for (c = 0; c + 1 < REC_CLASSES; c++) {
+		run += g->seen[c] + (c == width_class(need));
+		if (run >= total - total / 20)
+			return REC_MIN_WIDTH + 8 * c;
+	}
+	return REC_MIN_WIDTH;	/* most keys are too long to inline */
+}
+
+/* The out-of-line tuple of a record: its lengths and its bytes. */
+static inline const size_t *
+rec_tuple(const unsigned char *r)
+{
+	const size_t *t;
+
+	memcpy(&t, r + 8, sizeof(t));
+	return t;
 }
 
 /* Equality of len bytes, inline: keys are short, and a memcmp() call per
  * part with a length that changes from row to row cost more than the rest
  * of the lookup.  Whole words, then the last word overlapping; below 8
- * bytes the same two-load cover as the hash's tail. */
+ * bytes the same two-load cover as the hash's tail.  Never reads outside
+ * either string. */
 static inline int
 bytes_equal(const unsigned char *a, const unsigned char *b, size_t len)
 {
@@ -373,23 +554,16 @@ bytes_equal(const unsigned char *a, const unsigned char *b, size_t len)
 	return 1;
 }
 
-/* Hash first (almost always decides), then the lengths, then the bytes. */
-static inline int
-tuple_equal(const unsigned char *t, size_t nparts, uint64_t h,
-	    const char *const *parts, const size_t *lens)
+static int
+tuple_equal(const size_t *tl, size_t nparts, const char *const *parts,
+	    const size_t *lens)
 {
-	const size_t *tl = tuple_lens(t);
-	const unsigned char *b;
-	uint64_t th;
+	const unsigned char *b = (const unsigned char *)(tl + nparts);
 	size_t i;
 
-	memcpy(&th, t, sizeof(th));
-	if (th != h)
-		return 0;
 	for (i = 0; i < nparts; i++)
 		if (tl[i] != lens[i])
 			return 0;
-	b = tuple_bytes(t, nparts);
 	for (i = 0; i < nparts; i++) {
 		if (!bytes_equal(b, (const unsigned char *)parts[i], lens[i]))
 			return 0;
@@ -398,146 +572,236 @@ tuple_equal(const unsigned char *t, size_t nparts, uint64_t h,
 	return 1;
 }
 
-/* Double the index and reinsert every slot from its stored hash. */
-static enum kpi_status
-index_grow(struct kpi_group *g, struct kpi_error *err)
+/* Lengths first, then the bytes; a single part has its own short path. */
+static inline int
+rec_equal(const unsigned char *r, size_t nparts, const char *const *parts,
+	  const size_t *lens)
 {
-	size_t nb = (g->mask + 1) * 2, mask = nb - 1, s, i;
-	uint64_t *index;
+	const unsigned char *b;
+	size_t i;
 
+	if (r[0] == REC_OUT_OF_LINE)
+		return tuple_equal(rec_tuple(r), nparts, parts, lens);
+	if (nparts == 1)
+		return r[0] == lens[0] &&
+		       bytes_equal(r + 1, (const unsigned char *)parts[0],
+				   lens[0]);
+	for (i = 0; i < nparts; i++)
+		if (r[i] != lens[i])
+			return 0;
+	b = r + nparts;
+	for (i = 0; i < nparts; i++) {
+		if (!bytes_equal(b, (const unsigned char *)parts[i], lens[i]))
+			return 0;
+		b += lens[i] + 1;
+	}
+	return 1;
+}
+
+/* Copy the parts to b, each followed by a NUL. */
+static void
+copy_parts(unsigned char *b, size_t nparts, const char *const *parts,
+	   const size_t *lens)
+{
+	size_t i;
+
+	for (i = 0; i < nparts; i++) {
+		if (lens[i])
+			memcpy(b, parts[i], lens[i]);
+		b[lens[i]] = '\0';
+		b += lens[i] + 1;
+	}
+}
+
+/* Write the record of slot (its chunk exists): inline when need (from
+ * inline_size) fits the chunk's width, else in the arena. */
+static enum kpi_status
+rec_store(struct kpi_group *g, size_t slot, const char *const *parts,
+	  const size_t *lens, size_t need, struct kpi_error *err)
+{
+	struct rec_chunk *c = &g->chunk[chunk_of(slot)];
+	unsigned char *r = c->rec +
+			   (slot - chunk_base(chunk_of(slot))) * c->width;
+	size_t head = g->nparts * sizeof(size_t), total = head, i;
+	unsigned char *t;
+
+	if (need && need <= c->width) {
+		for (i = 0; i < g->nparts; i++)
+			r[i] = (unsigned char)lens[i];
+		copy_parts(r + g->nparts, g->nparts, parts, lens);
+		return KPI_OK;
+	}
+	for (i = 0; i < g->nparts; i++) {
+		if (lens[i] >= SIZE_MAX - total)
+			return kpi_error_set(err, KPI_ENOMEM, 0,
+					     "key too long");
+		total += lens[i] + 1;
+	}
+	t = arena_bump(g->arena, total, alignof(size_t));
+	if (!t)
+		return kpi_error_set(err, KPI_ENOMEM, 0,
+				     "out of memory for a key of %zu bytes",
+				     total);
+	memcpy(t, lens, head);
+	copy_parts(t + head, g->nparts, parts, lens);
+	r[0] = REC_OUT_OF_LINE;
+	memcpy(r + 8, &t, sizeof(t));
+	return KPI_OK;
+}
+
+size_t
+kpi_group_bytes(const struct kpi_group *g)
+{
+	size_t bytes, k;
+
+	if (!g)
+		return 0;
+	bytes = sizeof(*g) + g->nb * sizeof(*g->index) +
+		kpi_arena_size(g->arena);
+	for (k = 0; k < g->nchunks; k++)
+		bytes += chunk_slots(k) * g->chunk[k].width;
+	return bytes;
+}
+
+/* ==== Index ==== */
+
+/* The home bucket of a tag (the hash's high 32 bits) among nb <= 2^32. */
+static inline size_t
+home(uint64_t tag, size_t nb)
+{
+	return (size_t)((tag * (uint64_t)nb) >> 32);
+}
+
+/* Rebuild the index with twice as many buckets as slots (want), from the
+ * tags in the old one. */
+static enum kpi_status
+index_grow(struct kpi_group *g, size_t want, struct kpi_error *err)
+{
+	const uint64_t most = (uint64_t)1 << 32;	/* see home() */
+	size_t nb = want * 2, i, j, done = 0;
+	uint64_t *index, e;
+
+	if (nb < GROUP_FIRST_BUCKETS)
+		nb = GROUP_FIRST_BUCKETS;
+	if ((uint64_t)nb > most)
+		nb = (size_t)most;
 	if (nb > SIZE_MAX / sizeof(*index))
 		return kpi_error_set(err, KPI_ENOMEM, 0,
 				     "group index too large");
-	index = calloc(nb, sizeof(*index));
+	index = big_alloc(nb * sizeof(*index));
 	if (!index)
 		return kpi_error_set(err, KPI_ENOMEM, 0,
 				     "out of memory growing the group index "
 				     "to %zu buckets", nb);
-	for (s = 0; s < g->count; s++) {
-		uint64_t h = g->slots[s].hash;
-
-		i = (size_t)h & mask;
-		while (index[i])
-			i = (i + 1) & mask;
-		index[i] = (h >> 32) << 32 | (uint64_t)(s + 1);
+	/* Homes keep the order of the tags, so the new index fills from
+	 * its start as the old one is read from its start. */
+	for (i = 0; i < g->nb; i++) {
+		e = g->index[i];
+		big_release(g->index, g->nb * sizeof(e), i * sizeof(e), &done);
+		if (!e)
+			continue;
+		j = home(e >> 32, nb);
+		while (index[j])
+			if (++j == nb)
+				j = 0;
+		index[j] = e;
 	}
-	free(g->index);
+	big_free(g->index, g->nb * sizeof(*g->index));
 	g->index = index;
-	g->mask = mask;
+	g->nb = nb;
+	g->grow_at = nb / 10 * 7 + nb % 10 * 7 / 10;
 	return KPI_OK;
 }
 
-/* Make room for one more slot, before anything is changed, so that a failure
- * leaves the table as it was. */
+/* Make room for one more slot, whose record needs `need` bytes inline,
+ * before anything is changed, so that a failure leaves the table as it
+ * was. */
 static enum kpi_status
-reserve_slot(struct kpi_group *g, struct kpi_error *err)
+reserve_slot(struct kpi_group *g, size_t need, struct kpi_error *err)
 {
-	struct group_slot *slots;
-	size_t cap;
+	struct rec_chunk *c;
+	size_t k = g->nchunks, n;
 	enum kpi_status st;
 
 	if (g->count >= g->max)
 		return kpi_error_set(err, KPI_ENOMEM, 0,
 				     "more than %zu distinct keys", g->max);
-	if (g->count == g->cap) {
-		cap = g->cap * 2;
-		if (cap > g->max)
-			cap = g->max;
-		if (cap > SIZE_MAX / sizeof(*slots))
+	if (g->count == chunk_base(k)) {
+		c = &g->chunk[k];
+		c->width = choose_width(g, need);
+		n = chunk_slots(k);
+		if (n > SIZE_MAX / c->width)
 			return kpi_error_set(err, KPI_ENOMEM, 0,
 					     "group table too large");
-		slots = realloc(g->slots, cap * sizeof(*slots));
-		if (!slots)
+		c->rec = big_alloc(n * c->width);
+		if (!c->rec)
 			return kpi_error_set(err, KPI_ENOMEM, 0,
 					     "out of memory for %zu groups",
-					     cap);
-		g->slots = slots;
-		g->cap = cap;
+					     chunk_base(k) + n);
+		g->nchunks++;
 	}
-	if ((g->count + 1) * 2 > g->mask + 1) {
-		st = index_grow(g, err);
+	if (g->count + 1 > g->grow_at) {
+		st = index_grow(g, g->count + 1, err);
 		if (st != KPI_OK)
 			return st;
 	}
 	return KPI_OK;
 }
 
-static unsigned char *
-tuple_new(struct kpi_group *g, uint64_t h, const char *const *parts,
-	  const size_t *lens, struct kpi_error *err)
-{
-	size_t head = sizeof(uint64_t) + g->nparts * sizeof(size_t);
-	size_t total = head, i;
-	unsigned char *t, *b;
+/* ==== Lookup ==== */
 
-	for (i = 0; i < g->nparts; i++) {
-		if (lens[i] >= SIZE_MAX - total) {
-			kpi_error_set(err, KPI_ENOMEM, 0, "key too long");
-			return NULL;
-		}
-		total += lens[i] + 1;
-	}
-	t = arena_bump(g->arena, total, alignof(uint64_t));
-	if (!t) {
-		kpi_error_set(err, KPI_ENOMEM, 0,
-			      "out of memory for a key of %zu bytes", total);
-		return NULL;
-	}
-	memcpy(t, &h, sizeof(h));
-	memcpy(t + sizeof(h), lens, g->nparts * sizeof(size_t));
-	b = t + head;
-	for (i = 0; i < g->nparts; i++) {
-		if (lens[i])
-			memcpy(b, parts[i], lens[i]);
-		b[lens[i]] = '\0';
-		b += lens[i] + 1;
-	}
-	return t;
+static inline uint64_t
+hash_tuple(size_t nparts, const char *const *parts, const size_t *lens)
+{
+	uint64_t h = HASH_SEED;
+	size_t i;
+
+	for (i = 0; i < nparts; i++)
+		h = hash_part(h, (const unsigned char *)parts[i], lens[i]);
+	return finalise(h);
 }
 
-/* The hot path of kpi-agg: one call per input row.  A hit allocates nothing
- * and normally touches one bucket and one tuple. */
+/* The hot path of kpi-agg: one call per input row.  A hit allocates
+ * nothing and normally touches one bucket and one record. */
 enum kpi_status
 kpi_group_intern(struct kpi_group *g, const char *const *parts,
 		 const size_t *lens, size_t *slot, int *added,
 		 struct kpi_error *err)
 {
-	uint64_t h = hash_tuple(g->nparts, parts, lens);
-	uint64_t tag = h >> 32, b;
-	size_t i = (size_t)h & g->mask, s;
-	unsigned char *t;
+	uint64_t tag = hash_tuple(g->nparts, parts, lens) >> 32, e;
+	size_t i = home(tag, g->nb), s, need;
 	enum kpi_status st;
 
 	for (;;) {
-		b = g->index[i];
-		if (b == 0)
+		e = g->index[i];
+		if (e == 0)
 			break;
-		if (b >> 32 == tag) {
-			s = (size_t)(uint32_t)b - 1;
-			if (tuple_equal(g->slots[s].tuple, g->nparts, h, parts,
-					lens)) {
+		if (e >> 32 == tag) {
+			s = (size_t)(uint32_t)e - 1;
+			if (rec_equal(rec_at(g, s), g->nparts, parts, lens)) {
 				*slot = s;
 				if (added)
 					*added = 0;
 				return KPI_OK;
 			}
 		}
-		i = (i + 1) & g->mask;
+		if (++i == g->nb)
+			i = 0;
 	}
 
-	st = reserve_slot(g, err);
+	need = inline_size(g->nparts, lens);
+	st = reserve_slot(g, need, err);
+	if (st == KPI_OK)
+		st = rec_store(g, g->count, parts, lens, need, err);
 	if (st != KPI_OK)
 		return st;
-	t = tuple_new(g, h, parts, lens, err);
-	if (!t)
-		return KPI_ENOMEM;
 	/* The index may have been rebuilt: probe again for a free bucket. */
-	i = (size_t)h & g->mask;
+	i = home(tag, g->nb);
 	while (g->index[i])
-		i = (i + 1) & g->mask;
+		if (++i == g->nb)
+			i = 0;
 	s = g->count++;
-	g->slots[s].hash = h;
-	g->slots[s].tuple = t;
+	g->seen[width_class(need)]++;
 	g->index[i] = tag << 32 | (uint64_t)(s + 1);
 	*slot = s;
 	if (added)
@@ -548,8 +812,8 @@ kpi_group_intern(struct kpi_group *g, const char *const *parts,
 const char *
 kpi_group_part(const struct kpi_group *g, size_t slot, size_t i, size_t *len)
 {
-	const unsigned char *t, *b;
-	const size_t *lens;
+	const unsigned char *r, *b;
+	const size_t *tl;
 	size_t k;
 
 	if (!g || slot >= g->count || i >= g->nparts) {
@@ -557,13 +821,21 @@ kpi_group_part(const struct kpi_group *g, size_t slot, size_t i, size_t *len)
 			*len = 0;
 		return NULL;
 	}
-	t = g->slots[slot].tuple;
-	lens = tuple_lens(t);
-	b = tuple_bytes(t, g->nparts);
+	r = rec_at(g, slot);
+	if (r[0] == REC_OUT_OF_LINE) {
+		tl = rec_tuple(r);
+		b = (const unsigned char *)(tl + g->nparts);
+		for (k = 0; k < i; k++)
+			b += tl[k] + 1;
+		if (len)
+			*len = tl[i];
+		return (const char *)b;
+	}
+	b = r + g->nparts;
 	for (k = 0; k < i; k++)
-		b += lens[k] + 1;
+		b += (size_t)r[k] + 1;
 	if (len)
-		*len = lens[i];
+		*len = r[i];
 	return (const char *)b;
 }
 
@@ -584,4 +856,337 @@ kpi_group_compare(const struct kpi_group *g, size_t x, size_t y, size_t nparts)
 			return lx < ly ? -1 : 1;
 	}
 	return 0;
+}
+
+/* ==== Id map ==== */
+
+/* Layout: one array of nb buckets of `width` bytes, open addressing with
+ * linear probing from the home bucket (the hash's high 32 bits scaled to
+ * nb, as in the group index).  A bucket holds:
+ *  - bytes 0..3: the id + 1, 0 for an empty bucket;
+ *  - byte 4: the key's length when the key is inline, in bytes
+ *    5..width-1; or IDMAP_OUT_OF_LINE, with bytes 5..7 the low 24 bits of
+ *    the hash (to skip most non-matches without leaving the bucket) and
+ *    bytes 8..15 a pointer to the key in the arena: its length (size_t),
+ *    then its bytes.
+ * Keys are compared inside the bucket, so a lookup reads one bucket
+ * (one cache line, at most two) where a group table reads a bucket and a
+ * record.  Each growth picks
+ * the width (16, 24, ..., 64) that inlines 95% of the keys seen (never
+ * narrower than before), rehashes from the keys, and gives the old array's
+ * pages back as it goes, so that the old and new arrays are not both held
+ * whole.  Load factor 1/2 to 7/10, as in the group index. */
+#define IDMAP_OUT_OF_LINE 0xff
+#define IDMAP_KEY 5			/* offset of an inline key */
+#define IDMAP_MIN_WIDTH 16
+#define IDMAP_MAX_WIDTH 64
+#define IDMAP_CLASSES ((IDMAP_MAX_WIDTH - IDMAP_MIN_WIDTH) / 8 + 2)
+#define IDMAP_FIRST_BUCKETS 64
+
+struct kpi_idmap {
+	unsigned char *bucket;
+	size_t nb, width, bytes;	/* bytes: the array's allocated size */
+	size_t count, grow_at;
+	size_t seen[IDMAP_CLASSES];	/* keys by the width they need */
+	struct kpi_arena *arena;	/* keys too long to inline */
+};
+
+/* Width class of a key of len bytes: 0 for 16 bytes, 1 for 24, ...; the
+ * last class for keys too long for any width. */
+static size_t
+idmap_class(size_t len)
+{
+	size_t need = IDMAP_KEY + len;
+
+	if (need > IDMAP_MAX_WIDTH)
+		return IDMAP_CLASSES - 1;
+	return need <= IDMAP_MIN_WIDTH ? 0 : (need - IDMAP_MIN_WIDTH + 7) / 8;
+}
+
+static size_t
+idmap_choose_width(const struct kpi_idmap *m)
+{
+	size_t total = 0, run = 0, c;
+
+	for (c = 0; c < IDMAP_CLASSES; c++)
+		total += m->seen[c];
+	for (c = 0; c + 1 < IDMAP_CLASSES; c++) {
+		run += m->seen[c];
+		if (run >= total - total / 20)
+			return IDMAP_MIN_WIDTH + 8 * c;
+	}
+	return IDMAP_MIN_WIDTH;
+}
+
+/* A zeroed array of nb buckets of width bytes; *bytes gets its size. */
+static unsigned char *
+idmap_array(size_t nb, size_t width, size_t *bytes)
+{
+	if (nb > SIZE_MAX / width)
+		return NULL;
+	*bytes = nb * width;
+	return big_alloc(*bytes);
+}
+
+enum kpi_status
+kpi_idmap_new(struct kpi_idmap **out, struct kpi_error *err)
+{
+	struct kpi_idmap *m = calloc(1, sizeof(*m));
+
+	if (m) {
+		m->nb = IDMAP_FIRST_BUCKETS;
+		m->width = IDMAP_MIN_WIDTH;
+		m->grow_at = IDMAP_FIRST_BUCKETS * 7 / 10;
+		m->bucket = idmap_array(m->nb, m->width, &m->bytes);
+		m->arena = kpi_arena_new();
+	}
+	if (!m || !m->bucket || !m->arena) {
+		kpi_idmap_free(m);
+		return kpi_error_set(err, KPI_ENOMEM, 0,
+				     "out of memory for an id map");
+	}
+	*out = m;
+	return KPI_OK;
+}
+
+void
+kpi_idmap_free(struct kpi_idmap *m)
+{
+	if (!m)
+		return;
+	big_free(m->bucket, m->bytes);
+	kpi_arena_free(m->arena);
+	free(m);
+}
+
+size_t
+kpi_idmap_count(const struct kpi_idmap *m)
+{
+	return m ? m->count : 0;
+}
+
+size_t
+kpi_idmap_bytes(const struct kpi_idmap *m)
+{
+	return m ? sizeof(*m) + m->bytes + kpi_arena_size(m->arena) : 0;
+}
+
+uint64_t
+kpi_idmap_hash(const char *key, size_t len)
+{
+	return finalise(hash_part(HASH_SEED, (const unsigned char *)key, len));
+}
+
+void
+kpi_idmap_prefetch(const struct kpi_idmap *m, uint64_t hash)
+{
+#if defined(__GNUC__)
+	__builtin_prefetch(m->bucket + home(hash >> 32, m->nb) * m->width);
+#else
+	(void)m;
+	(void)hash;
+#endif
+}
+
+static inline uint32_t
+idmap_id(const unsigned char *b)
+{
+	uint32_t v;
+
+	memcpy(&v, b, sizeof(v));
+	return v;
+}
+
+/* Bytes 5..7 of an out-of-line bucket: 24 low bits of the hash. */
+static inline void
+idmap_tag_set(unsigned char *b, uint64_t hash)
+{
+	b[5] = (unsigned char)hash;
+	b[6] = (unsigned char)(hash >> 8);
+	b[7] = (unsigned char)(hash >> 16);
+}
+
+static inline int
+idmap_tag_is(const unsigned char *b, uint64_t hash)
+{
+	return b[5] == (unsigned char)hash &&
+	       b[6] == (unsigned char)(hash >> 8) &&
+	       b[7] == (unsigned char)(hash >> 16);
+}
+
+/* The key of an out-of-line bucket: its length, then its bytes. */
+static inline const size_t *
+idmap_key(const unsigned char *b)
+{
+	const size_t *k;
+
+	memcpy(&k, b + 8, sizeof(k));
+	return k;
+}
+
+static inline int
+idmap_equal(const unsigned char *b, const unsigned char *key, size_t len,
+	    uint64_t hash)
+{
+	const size_t *k;
+
+	if (b[4] != IDMAP_OUT_OF_LINE)
+		return b[4] == len && bytes_equal(b + IDMAP_KEY, key, len);
+	if (!idmap_tag_is(b, hash))
+		return 0;
+	k = idmap_key(b);
+	return k[0] == len &&
+	       bytes_equal((const unsigned char *)(k + 1), key, len);
+}
+
+/* Fill the empty bucket b (of a map `width` wide) with key (of hash) and
+ * id.  A key too long to inline goes to the arena, unless ool is its copy
+ * there already (then this cannot fail). */
+static enum kpi_status
+idmap_fill(struct kpi_idmap *m, unsigned char *b, size_t width,
+	   const unsigned char *key, size_t len, uint64_t hash, uint32_t id,
+	   const size_t *ool, struct kpi_error *err)
+{
+	uint32_t v = id + 1;
+	size_t *k;
+
+	if (IDMAP_KEY + len <= width) {
+		b[4] = (unsigned char)len;
+		if (len)
+			memcpy(b + IDMAP_KEY, key, len);
+	} else {
+		if (!ool) {
+			if (len > SIZE_MAX - sizeof(size_t))
+				return kpi_error_set(err, KPI_ENOMEM, 0,
+						     "key too long");
+			k = arena_bump(m->arena, sizeof(size_t) + len,
+				       alignof(size_t));
+			if (!k)
+				return kpi_error_set(err, KPI_ENOMEM, 0,
+						     "out of memory for a key of %zu bytes",
+						     len);
+			k[0] = len;
+			memcpy(k + 1, key, len);
+			ool = k;
+		}
+		b[4] = IDMAP_OUT_OF_LINE;
+		idmap_tag_set(b, hash);
+		memcpy(b + 8, &ool, sizeof(ool));
+	}
+	memcpy(b, &v, sizeof(v));
+	return KPI_OK;
+}
+
+/* The first empty bucket from the home of hash. */
+static inline unsigned char *
+idmap_free_bucket(unsigned char *bucket, size_t nb, size_t width,
+		  uint64_t hash)
+{
+	size_t i = home(hash >> 32, nb);
+
+	while (idmap_id(bucket + i * width))
+		if (++i == nb)
+			i = 0;
+	return bucket + i * width;
+}
+
+/* Rebuild the map with twice as many buckets as ids (want), as wide as
+ * the keys seen so far call for but never narrower, so that every inline
+ * key still fits and nothing can fail once the new array is there. */
+static enum kpi_status
+idmap_grow(struct kpi_idmap *m, size_t want, struct kpi_error *err)
+{
+	const uint64_t most = (uint64_t)1 << 32;	/* see home() */
+	size_t nb = want * 2, width = idmap_choose_width(m), bytes, i, len;
+	size_t done = 0;
+	unsigned char *bucket, *b;
+	const unsigned char *key;
+	const size_t *ool;
+	uint64_t hash;
+
+	if (width < m->width)
+		width = m->width;
+	if ((uint64_t)nb > most)
+		nb = (size_t)most;
+	bucket = idmap_array(nb, width, &bytes);
+	if (!bucket)
+		return kpi_error_set(err, KPI_ENOMEM, 0,
+				     "out of memory growing an id map to %zu keys",
+				     want);
+	/* As in index_grow(), the new array fills in the order the old one
+	 * is read. */
+	for (i = 0; i < m->nb; i++) {
+		b = m->bucket + i * m->width;
+		big_release(m->bucket, m->bytes, i * m->width, &done);
+		if (idmap_id(b)) {
+			ool = NULL;
+			key = b + IDMAP_KEY;
+			len = b[4];
+			if (len == IDMAP_OUT_OF_LINE) {
+				ool = idmap_key(b);
+				key = (const unsigned char *)(ool + 1);
+				len = ool[0];
+			}
+			hash = finalise(hash_part(HASH_SEED, key, len));
+			idmap_fill(m, idmap_free_bucket(bucket, nb, width,
+							hash),
+				   width, key, len, hash, idmap_id(b) - 1, ool,
+				   NULL);
+		}
+	}
+	big_free(m->bucket, m->bytes);
+	m->bucket = bucket;
+	m->nb = nb;
+	m->width = width;
+	m->bytes = bytes;
+	m->grow_at = nb / 10 * 7 + nb % 10 * 7 / 10;
+	return KPI_OK;
+}
+
+enum kpi_status
+kpi_idmap_intern(struct kpi_idmap *m, const char *key, size_t len,
+		 uint64_t hash, size_t *id, int *added, struct kpi_error *err)
+{
+	const unsigned char *k = (const unsigned char *)key;
+	size_t i = home(hash >> 32, m->nb);
+	unsigned char *b;
+	uint32_t v;
+	enum kpi_status st;
+
+	for (;;) {
+		b = m->bucket + i * m->width;
+		v = idmap_id(b);
+		if (v == 0)
+			break;
+		if (idmap_equal(b, k, len, hash)) {
+			*id = v - 1;
+			if (added)
+				*added = 0;
+			return KPI_OK;
+		}
+		if (++i == m->nb)
+			i = 0;
+	}
+	if (m->count >= GROUP_HARD_MAX)
+		return kpi_error_set(err, KPI_ENOMEM, 0,
+				     "more than %zu distinct keys",
+				     GROUP_HARD_MAX);
+	m->seen[idmap_class(len)]++;	/* counts towards a new width */
+	st = KPI_OK;
+	if (m->count + 1 > m->grow_at) {
+		st = idmap_grow(m, m->count + 1, err);
+		if (st == KPI_OK)
+			b = idmap_free_bucket(m->bucket, m->nb, m->width, hash);
+	}
+	if (st == KPI_OK)
+		st = idmap_fill(m, b, m->width, k, len, hash,
+				(uint32_t)m->count, NULL, err);
+	if (st != KPI_OK) {
+		m->seen[idmap_class(len)]--;
+		return st;
+	}
+	*id = m->count++;
+	if (added)
+		*added = 1;
+	return KPI_OK;
 }

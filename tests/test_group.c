@@ -442,6 +442,293 @@ test_group_single_part_keys_with_long_bytes(void **state)
 	kpi_group_free(g);
 }
 
+/* Key k of the next test: its number and a dash, then a letter repeated:
+ * 200 keys of 8 bytes, 1300 of 20 to 59 (wider chunks), then lengths
+ * cycling through 3..399 (most of them out of line). */
+static void
+every_width_key(char *key, size_t k, size_t *len)
+{
+	int n;
+
+	*len = k < 200 ? 8 : k < 1500 ? 20 + k % 40 : 3 + k % 397;
+	memset(key, 'a' + (int)(k % 26), *len);
+	n = snprintf(key, 16, "%zu", k);
+	key[n] = '-';
+	if (*len < (size_t)n + 1)
+		*len = (size_t)n + 1;
+}
+
+/* Keys of growing length: short ones inline in the first chunks, longer
+ * ones in wider chunks, and past 254 bytes (a one-byte length) or 256 in
+ * all out of line.  Every slot keeps its bytes and is found again. */
+static void
+test_group_records_of_every_width_keep_their_bytes(void **state)
+{
+	struct kpi_group *g = group_new_or_fail(1);
+	static char key[400];
+	const char *parts[1] = { key };
+	size_t lens[1], k, n = 4000, len;
+	const char *p;
+	int added;
+
+	for (k = 0; k < n; k++) {
+		every_width_key(key, k, lens);
+		assert_int_equal(intern_bytes(g, parts, lens, &added), k);
+		assert_int_equal(added, 1);
+	}
+	for (k = 0; k < n; k++) {
+		every_width_key(key, k, lens);
+		assert_int_equal(intern_bytes(g, parts, lens, &added), k);
+		assert_int_equal(added, 0);
+		p = kpi_group_part(g, k, 0, &len);
+		assert_int_equal(len, lens[0]);
+		assert_memory_equal(p, key, len);
+		assert_int_equal(p[len], '\0');
+	}
+	kpi_group_free(g);
+}
+
+/* A multi-part tuple goes out of line when one part is 255 bytes or more,
+ * and stays distinct from the same bytes split differently. */
+static void
+test_group_multi_part_tuples_with_a_long_part(void **state)
+{
+	struct kpi_group *g = group_new_or_fail(3);
+	static char big[300];
+	const char *parts[3] = { "x", big, "" };
+	size_t lens[3] = { 1, 255, 0 }, len;
+	int added;
+
+	memset(big, 'b', sizeof(big));
+	assert_int_equal(intern_bytes(g, parts, lens, &added), 0);
+	lens[1] = 254;			/* inline */
+	assert_int_equal(intern_bytes(g, parts, lens, &added), 1);
+	lens[1] = 255;
+	lens[2] = 1;
+	parts[2] = "b";
+	assert_int_equal(intern_bytes(g, parts, lens, &added), 2);
+	lens[1] = 256;			/* "x", 256 b's, "" */
+	lens[2] = 0;
+	assert_int_equal(intern_bytes(g, parts, lens, &added), 3);
+	assert_int_equal(added, 1);
+	lens[1] = 255;
+	assert_int_equal(intern_bytes(g, parts, lens, &added), 0);
+	assert_int_equal(added, 0);
+	lens[2] = 1;
+	assert_int_equal(intern_bytes(g, parts, lens, &added), 2);
+	assert_int_equal(added, 0);
+	assert_memory_equal(kpi_group_part(g, 0, 1, &len), big, 255);
+	assert_int_equal(len, 255);
+	assert_string_equal(kpi_group_part(g, 0, 2, &len), "");
+	assert_int_equal(len, 0);
+	assert_string_equal(kpi_group_part(g, 2, 2, NULL), "b");
+	assert_string_equal(kpi_group_part(g, 1, 0, NULL), "x");
+	assert_int_equal(kpi_group_count(g), 4);
+	kpi_group_free(g);
+}
+
+static void
+test_group_part_pointers_stay_valid_while_the_table_grows(void **state)
+{
+	struct kpi_group *g = group_new_or_fail(2);
+	const char *kept[100];
+	char a[32], b[32];
+	size_t k;
+
+	for (k = 0; k < 100; k++) {
+		snprintf(a, sizeof(a), "early-%zu", k);
+		intern2(g, a, "x", NULL);
+		kept[k] = kpi_group_part(g, k, 0, NULL);
+	}
+	for (k = 0; k < 200000; k++) {
+		snprintf(a, sizeof(a), "late-%zu", k);
+		snprintf(b, sizeof(b), "%zu", k * 31);
+		intern2(g, a, b, NULL);
+	}
+	for (k = 0; k < 100; k++) {
+		snprintf(a, sizeof(a), "early-%zu", k);
+		assert_ptr_equal(kpi_group_part(g, k, 0, NULL), kept[k]);
+		assert_string_equal(kept[k], a);
+	}
+	kpi_group_free(g);
+}
+
+/* The output order of groups: bytewise per part, a prefix first; inline
+ * and out-of-line records alike. */
+static void
+test_group_compare_orders_bytewise_then_shorter_first(void **state)
+{
+	struct kpi_group *g = group_new_or_fail(2);
+	static char big[300];
+	size_t s_b, s_a, s_ab, s_big, s_ay, s_nul;
+	const char nul[] = { 'a', '\0', 'z' };
+	const char *parts[2];
+	size_t lens[2];
+	int added;
+
+	memset(big, 'a', sizeof(big));
+	s_b = intern2(g, "b", "", NULL);
+	s_a = intern2(g, "a", "x", NULL);
+	s_ab = intern2(g, "ab", "", NULL);
+	s_ay = intern2(g, "a", "y", NULL);
+	parts[0] = big;
+	parts[1] = "";
+	lens[0] = sizeof(big);
+	lens[1] = 0;
+	s_big = intern_bytes(g, parts, lens, &added);	/* out of line */
+	parts[0] = nul;
+	lens[0] = sizeof(nul);
+	s_nul = intern_bytes(g, parts, lens, &added);
+	assert_true(kpi_group_compare(g, s_a, s_ay, 2) < 0);
+	assert_true(kpi_group_compare(g, s_ay, s_a, 2) > 0);
+	assert_int_equal(kpi_group_compare(g, s_a, s_ay, 1), 0);
+	/* "a" is a prefix of "ab"; NUL sorts before 'b'; 'b' after 'a'. */
+	assert_true(kpi_group_compare(g, s_a, s_ab, 2) < 0);
+	assert_true(kpi_group_compare(g, s_nul, s_ab, 2) < 0);
+	assert_true(kpi_group_compare(g, s_ab, s_big, 2) > 0);
+	assert_true(kpi_group_compare(g, s_big, s_b, 2) < 0);
+	assert_int_equal(kpi_group_compare(g, s_big, s_big, 2), 0);
+	kpi_group_free(g);
+}
+
+/* ==== Id map ==== */
+
+static struct kpi_idmap *
+idmap_new_or_fail(void)
+{
+	struct kpi_idmap *m = NULL;
+	struct kpi_error err;
+
+	kpi_error_clear(&err);
+	if (kpi_idmap_new(&m, &err) != KPI_OK)
+		fail_msg("kpi_idmap_new: %s", err.msg);
+	assert_non_null(m);
+	return m;
+}
+
+static size_t
+idmap_id(struct kpi_idmap *m, const char *key, size_t len, int *added)
+{
+	size_t id = (size_t)-1;
+	struct kpi_error err;
+
+	kpi_error_clear(&err);
+	if (kpi_idmap_intern(m, key, len, kpi_idmap_hash(key, len), &id, added,
+			     &err) != KPI_OK)
+		fail_msg("kpi_idmap_intern: %s", err.msg);
+	return id;
+}
+
+static void
+test_idmap_gives_dense_ids_in_first_seen_order(void **state)
+{
+	struct kpi_idmap *m = idmap_new_or_fail();
+	int added = -1;
+
+	assert_int_equal(kpi_idmap_count(m), 0);
+	assert_int_equal(idmap_id(m, "D0000007", 8, &added), 0);
+	assert_int_equal(added, 1);
+	assert_int_equal(idmap_id(m, "D0000003", 8, &added), 1);
+	assert_int_equal(added, 1);
+	assert_int_equal(idmap_id(m, "D0000007", 8, &added), 0);
+	assert_int_equal(added, 0);
+	assert_int_equal(idmap_id(m, "D0000009", 8, NULL), 2);
+	assert_int_equal(kpi_idmap_count(m), 3);
+	assert_true(kpi_idmap_bytes(m) > 0);
+	kpi_idmap_free(m);
+}
+
+static void
+test_idmap_keys_are_binary_safe(void **state)
+{
+	struct kpi_idmap *m = idmap_new_or_fail();
+	const char nul1[] = { 'a', '\0', 'b' }, nul2[] = { 'a', '\0', 'c' };
+	char copy[8];
+	int added;
+
+	assert_int_equal(idmap_id(m, "", 0, &added), 0);
+	assert_int_equal(idmap_id(m, NULL, 0, &added), 0);	/* "" again */
+	assert_int_equal(added, 0);
+	assert_int_equal(idmap_id(m, nul1, 3, &added), 1);
+	assert_int_equal(idmap_id(m, nul2, 3, &added), 2);
+	assert_int_equal(idmap_id(m, nul1, 1, &added), 3);	/* "a" */
+	assert_int_equal(idmap_id(m, nul1, 2, &added), 4);	/* "a\0" */
+	assert_int_equal(added, 1);
+	/* Identity is by content, not address. */
+	memcpy(copy, nul2, 3);
+	assert_int_equal(idmap_id(m, copy, 3, &added), 2);
+	assert_int_equal(added, 0);
+	assert_int_equal(kpi_idmap_hash(copy, 3), kpi_idmap_hash(nul2, 3));
+	kpi_idmap_free(m);
+}
+
+/* Short keys, then longer ones that make later growths widen the buckets,
+ * then keys too long for any bucket; every id survives each rebuild. */
+static void
+test_idmap_growth_through_widths_keeps_every_id(void **state)
+{
+	struct kpi_idmap *m = idmap_new_or_fail();
+	static char key[2000];
+	const size_t n = 120000;
+	size_t k, len;
+	int added;
+
+	for (k = 0; k < n; k++) {
+		len = k < 40000 ? 8 : k < 80000 ? 30 : k < 110000 ? 100 : 1500;
+		memset(key, 'k', len);
+		snprintf(key, sizeof(key), "%zu", k);
+		key[strlen(key)] = ':';
+		kpi_idmap_prefetch(m, kpi_idmap_hash(key, len));
+		assert_int_equal(idmap_id(m, key, len, &added), k);
+		assert_int_equal(added, 1);
+	}
+	assert_int_equal(kpi_idmap_count(m), n);
+	for (k = 0; k < n; k += 7) {
+		len = k < 40000 ? 8 : k < 80000 ? 30 : k < 110000 ? 100 : 1500;
+		memset(key, 'k', len);
+		snprintf(key, sizeof(key), "%zu", k);
+		key[strlen(key)] = ':';
+		assert_int_equal(idmap_id(m, key, len, &added), k);
+		assert_int_equal(added, 0);
+		/* One byte more or less is another key. */
+		assert_int_equal(idmap_id(m, key, len - 1, &added), n + k / 7);
+		assert_int_equal(added, 1);
+	}
+	kpi_idmap_free(m);
+}
+
+static void
+test_idmap_growth_keeps_one_million_ids(void **state)
+{
+	struct kpi_idmap *m = idmap_new_or_fail();
+	const size_t n = 1000000;
+	char key[32];
+	size_t k;
+	int added;
+
+	for (k = 0; k < n; k++) {
+		snprintf(key, sizeof(key), "D%07zu", k * 7919 % 1000003);
+		assert_int_equal(idmap_id(m, key, strlen(key), &added), k);
+		assert_int_equal(added, 1);
+	}
+	for (k = 0; k < n; k += (k < 1000 ? 1 : 997)) {
+		snprintf(key, sizeof(key), "D%07zu", k * 7919 % 1000003);
+		assert_int_equal(idmap_id(m, key, strlen(key), &added), k);
+		assert_int_equal(added, 0);
+	}
+	assert_int_equal(kpi_idmap_count(m), n);
+	assert_true(kpi_idmap_bytes(m) >= n * 16);
+	kpi_idmap_free(m);
+}
+
+static void
+test_idmap_free_accepts_null(void **state)
+{
+	kpi_idmap_free(NULL);
+	assert_int_equal(kpi_idmap_count(NULL), 0);
+	assert_int_equal(kpi_idmap_bytes(NULL), 0);
+}
+
 int
 main(void)
 {
@@ -462,6 +749,15 @@ main(void)
 		cmocka_unit_test(test_group_growth_keeps_one_million_keys),
 		cmocka_unit_test(test_group_cap_refuses_new_keys_with_enomem),
 		cmocka_unit_test(test_group_single_part_keys_with_long_bytes),
+		cmocka_unit_test(test_group_records_of_every_width_keep_their_bytes),
+		cmocka_unit_test(test_group_multi_part_tuples_with_a_long_part),
+		cmocka_unit_test(test_group_part_pointers_stay_valid_while_the_table_grows),
+		cmocka_unit_test(test_group_compare_orders_bytewise_then_shorter_first),
+		cmocka_unit_test(test_idmap_gives_dense_ids_in_first_seen_order),
+		cmocka_unit_test(test_idmap_keys_are_binary_safe),
+		cmocka_unit_test(test_idmap_growth_through_widths_keeps_every_id),
+		cmocka_unit_test(test_idmap_growth_keeps_one_million_ids),
+		cmocka_unit_test(test_idmap_free_accepts_null),
 	};
 
 	kpi_init();

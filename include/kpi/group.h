@@ -10,6 +10,7 @@
 #define KPI_GROUP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kpi/error.h"
 
@@ -63,5 +64,37 @@ void kpi_group_set_max(struct kpi_group *g, size_t max);
 
 /* Bytes held by the table, its index and its arena (for memory reports). */
 size_t kpi_group_bytes(const struct kpi_group *g);
+
+/* ==== Id map: distinct byte strings to dense numbers, one way ====
+ *
+ * For keys that are only looked up, such as the deal ids of a stage
+ * history: like a one-part group table, but with no way back from a number
+ * to its bytes, which lets a short key live in its index bucket so that a
+ * lookup reads one cache line instead of two. */
+
+struct kpi_idmap;
+
+enum kpi_status kpi_idmap_new(struct kpi_idmap **out, struct kpi_error *err);
+void kpi_idmap_free(struct kpi_idmap *m);		/* NULL is fine */
+
+/* The hash of a key, for kpi_idmap_prefetch() and kpi_idmap_intern(); it
+ * depends on the bytes only. */
+uint64_t kpi_idmap_hash(const char *key, size_t len);
+/* Start loading the key's bucket into the cache, so that other work can
+ * be done while it comes; changes nothing. */
+void kpi_idmap_prefetch(const struct kpi_idmap *m, uint64_t hash);
+/* The number of the key (len bytes, binary-safe; hash is
+ * kpi_idmap_hash(key, len)): 0, 1, 2, ... in order of first appearance,
+ * adding it when new; *added (when non-NULL) tells which.  The bytes are
+ * copied.  KPI_ENOMEM past 2^31 keys or when out of memory, leaving the
+ * map as it was. */
+enum kpi_status kpi_idmap_intern(struct kpi_idmap *m, const char *key,
+				 size_t len, uint64_t hash, size_t *id,
+				 int *added, struct kpi_error *err);
+
+/* Number of keys so far. */
+size_t kpi_idmap_count(const struct kpi_idmap *m);
+/* Bytes held (for memory reports). */
+size_t kpi_idmap_bytes(const struct kpi_idmap *m);
 
 #endif
