@@ -561,6 +561,24 @@ kpi_cli_usage_error(FILE *msg, const char *prog, const char *fmt, ...)
 }
 
 int
+kpi_cli_option_error(FILE *msg, const char *prog,
+		     const struct option *longopts, int opt,
+		     const struct kpi_error *err)
+{
+	const char *name = NULL;
+	size_t i;
+
+	/* Common options name themselves in the message. */
+	if (!(opt >= KPI_OPT_AS_OF && opt < KPI_OPT_TOOL) && opt != 'd' &&
+	    opt != 'o')
+		for (i = 0; longopts[i].name; i++)
+			if (longopts[i].val == opt)
+				name = longopts[i].name;
+	return name ? kpi_cli_usage_error(msg, prog, "--%s: %s", name, err->msg)
+		    : kpi_cli_usage_error(msg, prog, "%s", err->msg);
+}
+
+int
 kpi_cli_run(FILE *msg, const char *prog, struct kpi_cli_reader *reader,
 	    char *const *names, size_t nnames, kpi_cli_write_fn before_write,
 	    kpi_cli_write_fn write, void *ctx)

@@ -287,17 +287,8 @@ main(int argc, char **argv)
 			break;
 		}
 		if (st != KPI_OK) {
-			const char *name = NULL;
-
-			for (i = 0; longopts[i].name; i++)
-				if (longopts[i].val == c)
-					name = longopts[i].name;
-			/* Common options name themselves in the message. */
-			if (c < KPI_OPT_TOOL && c >= KPI_OPT_AS_OF)
-				name = NULL;
-			status = name && c != 'd' && c != 'o'
-				 ? usage_error("--%s: %s", name, err.msg)
-				 : usage_error("%s", err.msg);
+			status = kpi_cli_option_error(stderr, prog, longopts, c,
+						      &err);
 			goto out;
 		}
 	}

@@ -9,6 +9,7 @@
 #ifndef KPI_CLI_H
 #define KPI_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "kpi/csv.h"
@@ -179,6 +180,13 @@ int kpi_cli_run(FILE *msg, const char *prog, struct kpi_cli_reader *reader,
  * KPI_EXIT_USAGE. */
 int kpi_cli_usage_error(FILE *msg, const char *prog, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Report a bad value of option `opt` (a getopt code from `longopts`) as a
+ * usage error, naming the option unless its message already does (the
+ * common options name themselves); returns KPI_EXIT_USAGE. */
+int kpi_cli_option_error(FILE *msg, const char *prog,
+			 const struct option *longopts, int opt,
+			 const struct kpi_error *err);
 
 /* Close stdout at the end of main and turn a late write error into exit
  * status 1 (a reader that went away is not an error).  Returns status, or
