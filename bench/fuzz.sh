@@ -54,7 +54,7 @@ echo "fuzzing $* for $secs s each, $jobs at a time"
 running=0
 for h in "$@"; do
 	[ -x "$build/tests/fuzz/fuzz_$h" ] || { echo "no harness $h" >&2; exit 2; }
-	KPI_FUZZ_FLAGS=$flags sh tests/fuzz/run.sh "$build/tests/fuzz/fuzz_$h" \
+	KPI_FUZZ_SEED=0 KPI_FUZZ_FLAGS=$flags sh tests/fuzz/run.sh "$build/tests/fuzz/fuzz_$h" \
 		"$secs" "tests/fuzz/corpus/$h" "$work/findings/$h" \
 		"$work/corpus/$h" >"$work/$h.out" 2>&1 &
 	running=$((running + 1))

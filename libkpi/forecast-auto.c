@@ -87,6 +87,49 @@ combine(enum combine how, double *x, size_t k)
 	return s / (double)j;
 }
 
+/* Whether member f has finite bounds at every level at step i. */
+static int
+has_bounds(const struct kpi_fc_result *f, size_t i)
+{
+	size_t l, h = (size_t)f->h;
+
+	for (l = 0; l < f->nlevels; l++)
+		if (!isfinite(f->lo[l * h + i]) || !isfinite(f->hi[l * h + i]))
+			return 0;
+	return 1;
+}
+
+/* The interval bounds of step i, level by level, combined over the
+ * members that have bounds at every level of that step.  Taking the same
+ * members at every level keeps the intervals nested (a member whose 95%
+ * bound overflowed while its 80% bound did not would otherwise widen the
+ * 80% interval alone).  A member without bounds may still pull the point
+ * forecast outside the others' envelope; the interval then stretches to
+ * the point, so that it always holds it. */
+static void
+combine_bounds(const struct kpi_fc_result *fit, size_t k,
+	       struct kpi_fc_result *out, size_t i)
+{
+	double lo[MAX_MEMBERS], hi[MAX_MEMBERS];
+	size_t j, l, m, h = (size_t)out->h;
+	double mu = out->mean[i];
+
+	for (l = 0; l < out->nlevels; l++) {
+		for (j = m = 0; j < k; j++) {
+			if (!has_bounds(&fit[j], i))
+				continue;
+			lo[m] = fit[j].lo[l * h + i];
+			hi[m++] = fit[j].hi[l * h + i];
+		}
+		if (m == 0) {
+			out->lo[l * h + i] = out->hi[l * h + i] = NAN;
+			continue;
+		}
+		out->lo[l * h + i] = fmin(combine(rule.lower, lo, m), mu);
+		out->hi[l * h + i] = fmax(combine(rule.upper, hi, m), mu);
+	}
+}
+
 static enum kpi_status
 fallback(const double *y, size_t n, const struct kpi_fc_spec *spec,
 	 struct kpi_fc_result *out, struct kpi_error *err)
@@ -104,7 +147,7 @@ kpi_fc_auto(const double *y, size_t n, const struct kpi_fc_spec *spec,
 {
 	struct kpi_fc_result fit[MAX_MEMBERS];
 	struct kpi_fc_spec s = *spec;
-	size_t k = 0, i, j, l, h = (size_t)spec->horizon, len;
+	size_t k = 0, i, j, h = (size_t)spec->horizon, len;
 	double x[MAX_MEMBERS];
 	struct kpi_error ignored;
 	enum kpi_status st;
@@ -129,14 +172,7 @@ kpi_fc_auto(const double *y, size_t n, const struct kpi_fc_spec *spec,
 		for (j = 0; j < k; j++)
 			x[j] = fit[j].mean[i];
 		out->mean[i] = combine(rule.point, x, k);
-		for (l = 0; l < out->nlevels; l++) {
-			for (j = 0; j < k; j++)
-				x[j] = fit[j].lo[l * h + i];
-			out->lo[l * h + i] = combine(rule.lower, x, k);
-			for (j = 0; j < k; j++)
-				x[j] = fit[j].hi[l * h + i];
-			out->hi[l * h + i] = combine(rule.upper, x, k);
-		}
+		combine_bounds(fit, k, out, i);
 	}
 	{
 		double ss = 0;

@@ -7,7 +7,11 @@
 # invariant, timeout (10 s for one input) or leak is written to FINDINGS_DIR
 # and makes the exit status nonzero.  KPI_FUZZ_SECONDS, when set, overrides
 # SECONDS; KPI_FUZZ_FLAGS adds libFuzzer flags (bench/fuzz.sh: -fork=N
-# -ignore_crashes=1 to go on after a finding).  The last line is
+# -ignore_crashes=1 to go on after a finding).  The random seed is
+# KPI_FUZZ_SEED (default 1, so that a short run in CI explores the same
+# inputs on every machine; 0 asks libFuzzer for a fresh one) and
+# KPI_FUZZ_RUNS, when set, stops after that many inputs, so that CI never
+# goes further than a run that was checked by hand.  The last line is
 # "HARNESS: N executions in S s, F new findings, exit RC".
 set -u
 exe=$1
@@ -26,7 +30,8 @@ else
 fi
 log=$findings/$name.log
 before=$(ls "$findings" | grep -cv '\.log$')
-"$exe" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2560 \
+"$exe" -max_total_time="$secs" -seed="${KPI_FUZZ_SEED:-1}" \
+	-runs="${KPI_FUZZ_RUNS:--1}" -timeout=10 -rss_limit_mb=2560 \
 	-max_len=8192 -print_final_stats=1 \
 	-artifact_prefix="$findings/" ${KPI_FUZZ_FLAGS:-} "$corpus" "$seeds" \
 	>"$log" 2>&1
