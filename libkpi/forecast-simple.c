@@ -146,18 +146,17 @@ intermittent_intervals(const double *y, size_t n, double p, double size,
 	sizes = malloc(n * sizeof(*sizes));
 	if (!sizes)
 		return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
+	/* A running mean: a sum of values near DBL_MAX would overflow. */
 	for (i = 0; i < n; i++)
 		if (y[i] > 0) {
 			sizes[k++] = y[i];
-			mean += y[i];
+			mean += (y[i] - mean) / (double)k;
 		}
-	if (k > 0)
-		mean /= (double)k;
 	qsort(sizes, k, sizeof(*sizes), cmp_double);
 	p = p < 0 ? 0 : p > 1 ? 1 : p;
 	for (l = 0; l < out->nlevels; l++) {
 		double q[2], b[2];
-		int j;
+		int j, bounded = 1;
 
 		q[0] = (1.0 - out->levels[l]) / 2.0;
 		q[1] = (1.0 + out->levels[l]) / 2.0;
@@ -167,13 +166,16 @@ intermittent_intervals(const double *y, size_t n, double p, double size,
 			else
 				b[j] = kpi_quantile_sorted(sizes, k,
 							   (q[j] - (1.0 - p)) / p,
-							   7) * size / mean;
+							   7) * (size / mean);
+			bounded = bounded && isfinite(b[j]);
 		}
+		/* Demands near DBL_MAX can push a bound past it: no bound is
+		 * better than an infinite one. */
 		for (i = 0; i < h; i++) {
 			double m = out->mean[i];
 
-			out->lo[l * h + i] = b[0] < m ? b[0] : m;
-			out->hi[l * h + i] = b[1] > m ? b[1] : m;
+			out->lo[l * h + i] = !bounded ? NAN : b[0] < m ? b[0] : m;
+			out->hi[l * h + i] = !bounded ? NAN : b[1] > m ? b[1] : m;
 		}
 	}
 	free(sizes);
@@ -233,11 +235,8 @@ tsb(const double *y, size_t n, const struct kpi_fc_spec *spec,
 	size_t t, k = 0, i;
 
 	for (t = 0; t < n; t++)
-		if (y[t] > 0) {
-			z += y[t];
-			k++;
-		}
-	z = k ? z / (double)k : 0;
+		if (y[t] > 0)
+			z += (y[t] - z) / (double)++k;	/* running mean */
 	p = (double)k / (double)n;
 	for (t = 0; t < n; t++) {
 		out->fitted[t] = p * z;
