@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "kpi-config.h"
 #include "kpi/cli.h"
 #include "kpi/num.h"
 
@@ -576,6 +577,32 @@ kpi_cli_option_error(FILE *msg, const char *prog,
 				name = longopts[i].name;
 	return name ? kpi_cli_usage_error(msg, prog, "--%s: %s", name, err->msg)
 		    : kpi_cli_usage_error(msg, prog, "%s", err->msg);
+}
+
+int
+kpi_cli_shared_option(FILE *msg, const char *prog, int opt, const char *arg,
+		      struct kpi_cli_common *common,
+		      const struct option *longopts, void (*usage)(FILE *to))
+{
+	struct kpi_error err;
+
+	switch (opt) {
+	case 'h':
+		usage(stdout);
+		/* --help > /dev/full must not claim success. */
+		return fflush(stdout) == 0 && !ferror(stdout) ? KPI_EXIT_OK
+							     : KPI_EXIT_DATA;
+	case 'V':
+		printf("%s %s\n", prog, KPI_VERSION);
+		return KPI_EXIT_OK;
+	case '?':	/* getopt_long has said what was wrong */
+		fprintf(msg, "Try '%s --help' for more information.\n", prog);
+		return KPI_EXIT_USAGE;
+	}
+	kpi_error_clear(&err);
+	if (kpi_cli_common_set(common, opt, arg, &err) != KPI_OK)
+		return kpi_cli_option_error(msg, prog, longopts, opt, &err);
+	return KPI_CLI_GO_ON;
 }
 
 int

@@ -62,6 +62,48 @@ test_common_set_names_the_option_in_errors(void **state)
 	kpi_cli_common_free(&c);
 }
 
+static int usage_calls;
+
+static void
+count_usage(FILE *to)
+{
+	usage_calls++;
+}
+
+static void
+test_shared_option_takes_common_options_and_reports_bad_ones(void **state)
+{
+	static const struct option longopts[] = {
+		{ "group", required_argument, NULL, 'g' },
+		KPI_CLI_COMMON_LONGOPTS
+	};
+	struct kpi_cli_common c;
+	char buf[512] = "";
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	assert_non_null(f);
+	kpi_cli_common_init(&c);
+	assert_int_equal(kpi_cli_shared_option(f, "kpi-x", 'd', ";", &c,
+					       longopts, count_usage),
+			 KPI_CLI_GO_ON);
+	assert_int_equal(c.delimiter, ';');
+	assert_int_equal(kpi_cli_shared_option(f, "kpi-x", KPI_OPT_PRECISION,
+					       "2x", &c, longopts,
+					       count_usage),
+			 KPI_EXIT_USAGE);
+	/* getopt_long has printed its own complaint before '?'. */
+	assert_int_equal(kpi_cli_shared_option(f, "kpi-x", '?', NULL, &c,
+					       longopts, count_usage),
+			 KPI_EXIT_USAGE);
+	fclose(f);
+	assert_int_equal(usage_calls, 0);
+	assert_non_null(strstr(buf, "kpi-x: --precision: "));
+	assert_non_null(strstr(buf,
+		"Try 'kpi-x --help' for more information.\n"
+		"Try 'kpi-x --help' for more information.\n"));
+	kpi_cli_common_free(&c);
+}
+
 static void
 test_is_missing_knows_empty_and_na_markers(void **state)
 {
@@ -417,6 +459,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_common_set_reads_every_common_option),
 		cmocka_unit_test(test_common_set_names_the_option_in_errors),
+		cmocka_unit_test(test_shared_option_takes_common_options_and_reports_bad_ones),
 		cmocka_unit_test(test_is_missing_knows_empty_and_na_markers),
 		cmocka_unit_test(test_report_formats_file_line_and_column),
 		cmocka_unit_test(test_output_replaces_the_file_only_on_commit),

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpi-config.h"
 #include "kpi/agg.h"
 #include "kpi/cli.h"
 
@@ -104,9 +103,8 @@ main(int argc, char **argv)
 	const char *agg_list = "count", *from_text = NULL, *to_text = NULL;
 	const char *every_text = NULL;
 	size_t nspecs = 0, ngroups = 0;
-	int c, status = KPI_EXIT_USAGE;
+	int c, shared, status = KPI_EXIT_USAGE;
 	long v;
-	enum kpi_status st;
 
 	kpi_init();
 	/* A closed downstream pipe is reported by write errors (EPIPE), which
@@ -150,23 +148,11 @@ main(int argc, char **argv)
 			}
 			opt.quantile_type = (int)v;
 			break;
-		case 'h':
-			usage(stdout);
-			status = fflush(stdout) == 0 && !ferror(stdout)
-					 ? KPI_EXIT_OK : KPI_EXIT_DATA;
-			goto out;
-		case 'V':
-			printf("%s %s\n", prog, KPI_VERSION);
-			status = KPI_EXIT_OK;
-			goto out;
-		case '?':
-			fprintf(stderr, "Try '%s --help' for more information.\n",
-				prog);
-			goto out;
 		default:
-			st = kpi_cli_common_set(&common, c, optarg, &err);
-			if (st != KPI_OK) {
-				status = usage_error("%s", err.msg);
+			shared = kpi_cli_shared_option(stderr, prog, c, optarg,
+						       &common, longopts, usage);
+			if (shared != KPI_CLI_GO_ON) {
+				status = shared;
 				goto out;
 			}
 			break;

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpi-config.h"
 #include "kpi/cli.h"
 #include "kpi/cohort.h"
 #include "kpi/prop.h"
@@ -146,7 +145,7 @@ main(int argc, char **argv)
 	const char *every_text = NULL, *measure_text = NULL, *mode_text = NULL;
 	const char *ci_text = NULL, *level_text = NULL, *lag_text = NULL;
 	size_t ngroups = 0, i;
-	int c, status = KPI_EXIT_USAGE;
+	int c, shared, status = KPI_EXIT_USAGE;
 
 	kpi_init();
 	/* A reader that went away shows up as EPIPE, which ends the run
@@ -182,20 +181,14 @@ main(int argc, char **argv)
 		case 'g':
 			st = kpi_cli_split_list(optarg, &groups, &ngroups, &err);
 			break;
-		case 'h':
-			usage(stdout);
-			status = fflush(stdout) == 0 ? KPI_EXIT_OK : KPI_EXIT_DATA;
-			goto out;
-		case 'V':
-			printf("%s %s\n", prog, KPI_VERSION);
-			status = KPI_EXIT_OK;
-			goto out;
-		case '?':
-			fprintf(stderr, "Try '%s --help' for more information.\n",
-				prog);
-			goto out;
 		default:
-			st = kpi_cli_common_set(&common, c, optarg, &err);
+			shared = kpi_cli_shared_option(stderr, prog, c, optarg,
+						       &common, longopts, usage);
+			if (shared != KPI_CLI_GO_ON) {
+				status = shared;
+				goto out;
+			}
+			st = KPI_OK;
 			break;
 		}
 		if (st != KPI_OK) {

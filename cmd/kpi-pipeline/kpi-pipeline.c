@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpi-config.h"
 #include "kpi/cli.h"
 #include "kpi/num.h"
 #include "kpi/pipeline.h"
@@ -306,7 +305,7 @@ main(int argc, char **argv)
 	char *probs = NULL, *won = NULL, *quota = NULL, *old = NULL;
 	size_t ngroups = 0, nstages = 0, nwon = 0, nlost = 0, nlevels = 0;
 	double *levels = NULL;
-	int c, status = KPI_EXIT_USAGE, stdin_uses;
+	int c, shared, status = KPI_EXIT_USAGE, stdin_uses;
 	long v;
 	size_t i;
 
@@ -403,21 +402,14 @@ main(int argc, char **argv)
 			st = kpi_cli_parse_int(optarg, 1, 64, &v, &err);
 			opt.threads = (unsigned)v;
 			break;
-		case 'h':
-			usage(stdout);
-			status = fflush(stdout) == 0 && !ferror(stdout)
-					 ? KPI_EXIT_OK : KPI_EXIT_DATA;
-			goto out;
-		case 'V':
-			printf("%s %s\n", prog, KPI_VERSION);
-			status = KPI_EXIT_OK;
-			goto out;
-		case '?':
-			fprintf(stderr, "Try '%s --help' for more information.\n",
-				prog);
-			goto out;
 		default:
-			st = kpi_cli_common_set(&common, c, optarg, &err);
+			shared = kpi_cli_shared_option(stderr, prog, c, optarg,
+						       &common, longopts, usage);
+			if (shared != KPI_CLI_GO_ON) {
+				status = shared;
+				goto out;
+			}
+			st = KPI_OK;
 			break;
 		}
 		if (st != KPI_OK) {

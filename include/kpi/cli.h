@@ -188,6 +188,20 @@ int kpi_cli_option_error(FILE *msg, const char *prog,
 			 const struct option *longopts, int opt,
 			 const struct kpi_error *err);
 
+/* What kpi_cli_shared_option returns for an option it took. */
+#define KPI_CLI_GO_ON (-1)
+
+/* The options every tool answers the same way, for the default branch of
+ * its getopt_long switch: -h/--help (writes `usage` to stdout), -V/--version,
+ * getopt's unknown or incomplete option ('?'), and the common options of
+ * KPI_CLI_COMMON_LONGOPTS (set in `common`; a bad value is reported with
+ * kpi_cli_option_error).  Returns KPI_CLI_GO_ON when parsing goes on,
+ * otherwise the exit status main() returns with. */
+int kpi_cli_shared_option(FILE *msg, const char *prog, int opt,
+			  const char *arg, struct kpi_cli_common *common,
+			  const struct option *longopts,
+			  void (*usage)(FILE *to));
+
 /* Close stdout at the end of main and turn a late write error into exit
  * status 1 (a reader that went away is not an error).  Returns status, or
  * KPI_EXIT_DATA when closing failed. */
