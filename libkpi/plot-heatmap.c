@@ -278,7 +278,7 @@ plot_heatmap_write(struct kpi_plot *p, struct kpi_svg *svg,
 		plot_panel_name(t, i, name, sizeof(name));
 		plot_panel_begin(svg, &a, t->nkeys ? name : NULL);
 		draw_axes(svg, &h, &a);
-		draw_cells(svg, &h, i, &a);
+		draw_cells(svg, &h, t->slot_at[i], &a);
 		kpi_svg_group_end(svg);
 	}
 	draw_legend(svg, &h, &f);

@@ -48,6 +48,10 @@ struct plot_table {
 	uint32_t *cat;		/* per row: category slot */
 	double *num;		/* per row: nnum values, NaN = missing */
 	struct kpi_group *panels, *xcats, *cats;
+	/* Panels are drawn in the order of their keys, as the kpi tools write
+	 * groups, so that the input's row order does not matter. */
+	size_t *slot_at;	/* position -> panel slot */
+	size_t *pos_of;		/* panel slot -> position */
 };
 
 struct kpi_plot {
@@ -60,9 +64,9 @@ struct kpi_plot {
 	char names[2 * KPI_PLOT_MAX_Y][128];	/* built column names */
 };
 
-/* Rows in drawing order: by panel, then x, then input order. */
+/* Rows in drawing order: by panel position, then x, then input order. */
 struct plot_order {
-	uint32_t panel;
+	uint32_t panel;		/* position */
 	double x;
 	size_t row;
 };
@@ -100,7 +104,7 @@ plot_num(const struct plot_table *t, size_t row, size_t k)
 	return t->num[row * t->nnum + k];
 }
 
-/* The display name of panel slot i ("east", "east / pro"): into buf. */
+/* The display name of the panel at position i ("east", "east / pro"): into buf. */
 void plot_panel_name(const struct plot_table *t, size_t i, char *buf,
 		     size_t size);
 size_t plot_npanels(const struct plot_table *t);

@@ -473,7 +473,8 @@ plot_bars(struct kpi_plot *p, struct kpi_svg *svg,
 			w = band * 0.7 / (double)ny;
 			for (j = 0; j < ny; j++) {
 				const struct bar_cell *cell =
-					&cells[(pi * ncat + c) * ny + j];
+					&cells[(t->slot_at[pi] * ncat + c) *
+					       ny + j];
 
 				if (cell->rows)
 					draw_bar(svg, t, spec, cell, j,

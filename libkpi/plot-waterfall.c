@@ -151,6 +151,7 @@ plot_waterfall_write(struct kpi_plot *p, struct kpi_svg *svg,
 		plot_no_data(svg, &f);
 	for (pi = 0; pi < npanels; pi++) {
 		double run = 0, edge = -1;
+		size_t slot = t->slot_at[pi];
 
 		plot_frame_area(&f, pi, &a);
 		plot_panel_name(t, pi, name, sizeof(name));
@@ -160,12 +161,12 @@ plot_waterfall_write(struct kpi_plot *p, struct kpi_svg *svg,
 		for (i = 0; i < nslots; i++) {
 			k = slot_col[i];
 			if (k == 0 || k + 1 == n) {
-				run = sum[pi * n + k];
+				run = sum[slot * n + k];
 				draw_step(svg, &xa, &ya, &a, i, 0, run, 1, &edge);
 			} else {
 				draw_step(svg, &xa, &ya, &a, i, run,
-					  run + sum[pi * n + k], 0, &edge);
-				run += sum[pi * n + k];
+					  run + sum[slot * n + k], 0, &edge);
+				run += sum[slot * n + k];
 			}
 		}
 		kpi_svg_group_end(svg);

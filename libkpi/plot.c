@@ -70,6 +70,8 @@ kpi_plot_free(struct kpi_plot *p)
 	free(p->t.x);
 	free(p->t.cat);
 	free(p->t.num);
+	free(p->t.slot_at);
+	free(p->t.pos_of);
 	free(p);
 }
 
@@ -177,7 +179,8 @@ plot_panel_name(const struct plot_table *t, size_t i, char *buf, size_t size)
 
 	buf[0] = '\0';
 	for (k = 0; k < t->nkeys && n + 1 < size; k++) {
-		const char *part = kpi_group_part(t->panels, i, k, NULL);
+		const char *part = kpi_group_part(t->panels, t->slot_at[i], k,
+						  NULL);
 		int w = snprintf(buf + n, size - n, "%s%s", k ? " / " : "",
 				 part ? part : "");
 
@@ -414,7 +417,7 @@ plot_sort_rows(const struct plot_table *t)
 	if (!o)
 		return NULL;
 	for (i = 0; i < t->nrows; i++) {
-		o[i].panel = t->panel[i];
+		o[i].panel = (uint32_t)t->pos_of[t->panel[i]];
 		o[i].x = t->x[i];
 		o[i].row = i;
 	}
@@ -464,12 +467,40 @@ plot_x_range(const struct plot_table *t, double *min, double *max)
 
 /* ==== Output ==== */
 
+static enum kpi_status
+order_panels(struct plot_table *t, struct kpi_error *err)
+{
+	size_t n = plot_npanels(t), i;
+
+	t->slot_at = malloc((n ? n : 1) * sizeof(size_t));
+	t->pos_of = malloc((n ? n : 1) * sizeof(size_t));
+	if (!t->slot_at || !t->pos_of)
+		return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
+	for (i = 0; i < n; i++)
+		t->slot_at[i] = i;
+	/* Insertion sort: at most KPI_PLOT_MAX_PANELS. */
+	for (i = 1; t->nkeys && i < n; i++) {
+		size_t k = i, slot = t->slot_at[i];
+
+		for (; k > 0 && kpi_group_compare(t->panels, t->slot_at[k - 1],
+						  slot, t->nkeys) > 0; k--)
+			t->slot_at[k] = t->slot_at[k - 1];
+		t->slot_at[k] = slot;
+	}
+	for (i = 0; i < n; i++)
+		t->pos_of[t->slot_at[i]] = i;
+	return KPI_OK;
+}
+
 enum kpi_status
 kpi_plot_write(struct kpi_plot *p, FILE *out, struct kpi_error *err)
 {
 	struct kpi_svg svg;
 	enum kpi_status st;
 
+	st = order_panels(&p->t, err);
+	if (st != KPI_OK)
+		return st;
 	if (p->opt->title)
 		snprintf(p->title, sizeof(p->title), "%s", p->opt->title);
 	kpi_svg_begin(&svg, out, p->opt->width, p->opt->height,
