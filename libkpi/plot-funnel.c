@@ -132,5 +132,6 @@ plot_funnel_write(struct kpi_plot *p, struct kpi_svg *svg,
 	    (spec.count_den != SIZE_MAX && t->num_idx[spec.count_den] == SIZE_MAX))
 		spec.count_num = SIZE_MAX;
 	spec.percent = 1;
+	spec.drop_empty = 1;
 	return plot_bars(p, svg, &spec, err);
 }

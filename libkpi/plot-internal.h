@@ -238,6 +238,7 @@ struct plot_bar_spec {
 	size_t hi[KPI_PLOT_MAX_Y];
 	size_t count_num, count_den;	/* label "num/den"; SIZE_MAX = value */
 	int percent;
+	int drop_empty;		/* leave out categories with no bar at all */
 	const char *y_names[KPI_PLOT_MAX_Y];	/* legend when ny > 1 */
 };
 

@@ -378,6 +378,11 @@ draw_bar(struct kpi_svg *svg, const struct plot_table *t,
 		kpi_svg_text(svg, "value", left + w / 2, fmax(y0, y) + 12,
 			     KPI_SVG_MIDDLE, 10, 0, "fill=\"" PLOT_INK "\"",
 			     label);
+	else if (top - 14 < a->y0 && y0 - y >= 16)
+		/* No room above (a panel title is there): inside, at the foot
+		 * of the bar. */
+		kpi_svg_text(svg, "value", left + w / 2, y0 - 5,
+			     KPI_SVG_MIDDLE, 10, 0, "fill=\"#ffffff\"", label);
 	else
 		kpi_svg_text(svg, "value", left + w / 2, top - 4,
 			     KPI_SVG_MIDDLE, 10, 0, "fill=\"" PLOT_INK "\"",
@@ -395,10 +400,11 @@ plot_bars(struct kpi_plot *p, struct kpi_svg *svg,
 	struct plot_xaxis xa;
 	struct plot_yaxis ya;
 	struct bar_cell *cells = NULL;
-	const char **labels = NULL;
+	const char **labels = NULL, **shown_labels = NULL;
 	char *store = NULL, name[512];
 	size_t npanels = plot_npanels(t), ny = spec->ny, ncat = 0;
-	size_t nl = ny > 1 ? ny : 0, i, j, c, pi;
+	size_t nl = ny > 1 ? ny : 0, i, j, c, k, pi, nshown = 0;
+	size_t *shown = NULL;
 	double ymin = 0, ymax = 0;
 	enum kpi_status st;
 
@@ -449,8 +455,25 @@ plot_bars(struct kpi_plot *p, struct kpi_svg *svg,
 				ymax = fmax(ymax, hi);
 		}
 	}
+	/* The categories drawn: all, or those with a bar somewhere. */
+	shown = malloc((ncat ? ncat : 1) * sizeof(*shown));
+	shown_labels = malloc((ncat ? ncat : 1) * sizeof(*shown_labels));
+	if (!shown || !shown_labels) {
+		st = kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
+		goto out;
+	}
+	for (c = 0; c < ncat; c++) {
+		int any = !spec->drop_empty;
+
+		for (i = 0; !any && i < npanels * ny; i++)
+			any = cells[((i / ny) * ncat + c) * ny + i % ny].rows > 0;
+		if (!any)
+			continue;
+		shown_labels[nshown] = labels[c];
+		shown[nshown++] = c;
+	}
 	frame_for(&f, p, nl, 0, 0, &a);
-	plot_xaxis_bands(&xa, ncat, labels, a.x1 - a.x0);
+	plot_xaxis_bands(&xa, nshown, shown_labels, a.x1 - a.x0);
 	frame_for(&f, p, nl, plot_xaxis_extra_bottom(&xa), 0, &a);
 	/* Room above the bars for their labels; a share stops at 100%, whose
 	 * labels go in the margin above. */
@@ -466,10 +489,11 @@ plot_bars(struct kpi_plot *p, struct kpi_svg *svg,
 		plot_panel_begin(svg, &a, t->nkeys ? name : NULL);
 		plot_yaxis_draw(svg, &ya, &a);
 		plot_xaxis_draw(svg, &xa, &a);
-		for (c = 0; c < ncat; c++) {
+		for (k = 0; k < nshown; k++) {
 			double left, band, w;
 
-			plot_band(&xa, &a, c, &left, &band);
+			c = shown[k];
+			plot_band(&xa, &a, k, &left, &band);
 			w = band * 0.7 / (double)ny;
 			for (j = 0; j < ny; j++) {
 				const struct bar_cell *cell =
@@ -484,10 +508,13 @@ plot_bars(struct kpi_plot *p, struct kpi_svg *svg,
 		}
 		kpi_svg_group_end(svg);
 	}
+out:
+	free(shown);
+	free(shown_labels);
 	free(cells);
 	free(labels);
 	free(store);
-	return KPI_OK;
+	return st;
 }
 
 enum kpi_status
