@@ -62,6 +62,9 @@ struct kpi_plot {
 	const char *y_label;		/* axis titles */
 	const char *x_label;
 	char names[2 * KPI_PLOT_MAX_Y][128];	/* built column names */
+	/* Default column names, copied: the header does not outlive the
+	 * read. */
+	char x_default[128], y_default[128];
 };
 
 /* Rows in drawing order: by panel position, then x, then input order. */

@@ -17,9 +17,14 @@ plot_line_header(struct kpi_plot *p, const struct kpi_csv_header *h,
 	enum kpi_status st;
 	const char *x = opt->x_col;
 
-	if (!x)
-		x = plot_find_optional(h, "period") != SIZE_MAX ? "period"
-			: kpi_csv_header_name(h, 0);
+	if (!x) {
+		snprintf(p->x_default, sizeof(p->x_default), "%s",
+			 plot_find_optional(h, "period") != SIZE_MAX ? "period"
+			 : kpi_csv_header_name(h, 0));
+		x = p->x_default;
+	}
+	snprintf(p->y_default, sizeof(p->y_default), "%s",
+		 kpi_csv_header_name(h, kpi_csv_header_count(h) - 1));
 	st = plot_find(h, x, &t->x_idx, err);
 	if (st != KPI_OK)
 		return st;
@@ -28,8 +33,7 @@ plot_line_header(struct kpi_plot *p, const struct kpi_csv_header *h,
 		return kpi_error_set(err, KPI_EINVAL, 0, "-y: at most %d columns",
 				     KPI_PLOT_MAX_Y);
 	for (j = 0; j < ny; j++) {
-		const char *y = opt->ny ? opt->y_cols[j]
-			: kpi_csv_header_name(h, kpi_csv_header_count(h) - 1);
+		const char *y = opt->ny ? opt->y_cols[j] : p->y_default;
 
 		st = plot_add_num(t, h, y, 1, &k, err);
 		if (st != KPI_OK)
