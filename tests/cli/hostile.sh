@@ -202,6 +202,7 @@ check_rejects() {
 	kpi-forecast)	used=$(awk -F, '$3 == "actual" && $4 != 0' "$1" | wc -l) ;;
 	kpi-cohort)	used=$(col_sum "$1" size age 0) ;;
 	kpi-pipeline)	used=$(col_sum "$1" deals) ;;
+	kpi-plot)	used=$(svg_points "$1") ;;
 	*)		echo "# no count of rows used for $name"; return 1 ;;
 	esac
 	python3 - "$3" "$work/rejects.csv" "$used" "$2" <<'PY'
@@ -238,6 +239,27 @@ for p in problems[:5]:
     print('# ' + p)
 sys.exit(1 if problems else 0)
 PY
+}
+
+# kpi-plot: the points drawn, as markers or as the vertices of lines.
+svg_points() {
+	markers=$(grep -c 'class="point"' "$1")
+	vertices=$(grep -o 'class="line" points="[^"]*"' "$1" |
+		sed 's/.*points="//; s/"$//' | tr ' ' '\n' | grep -c ,)
+	# Markers of series of at most 100 points sit on their line's vertices.
+	[ "$markers" -gt 0 ] && [ "$markers" -ge "$vertices" ] && vertices=0
+	echo $((markers + vertices))
+}
+
+# kpi-plot: well-formed XML with one point per row of the input.
+check_svg_rows() {
+	xmllint --noout "$1" &&
+		[ "$(svg_points "$1")" = "$(tail -n +2 "$3" | grep -c .)" ]
+}
+
+# kpi-plot: a header and no rows is a well-formed chart saying so.
+check_svg_no_data() {
+	xmllint --noout "$1" && grep -q 'class="no-data"' "$1"
 }
 
 # A message about a missing column among a million must stay short.
