@@ -4,10 +4,10 @@
 # awk splits its input at every newline, but a quoted CSV field may hold
 # newlines, commas and doubled quotes.  So a script feeds each input line to
 # csv_take(), which returns 1 once a whole record has been read (left in
-# CSV_REC, its first line number in CSV_LINE), and then splits that record
-# with csv_split().  A CR ending a line is dropped (CRLF exports); a CR
-# ending a line inside a quoted field is dropped as well, so a field's line
-# breaks always read as LF.  CSV_FS is the field delimiter, one character
+# CSV_REC, the line of the current file it starts on in CSV_LINE), and then
+# splits that record with csv_split().  A CR ending a line is dropped (CRLF
+# exports); a CR ending a line inside a quoted field is dropped as well, so a
+# field's line breaks always read as LF.  CSV_FS is the field delimiter, one character
 # (default ",").  At END a script calls csv_end() to reject a quote left open.
 
 # Appends line to the record being read; 1 when the record is complete.
@@ -17,7 +17,7 @@ function csv_take(line,    quotes) {
 		CSV_REC = CSV_REC "\n" line
 	} else {
 		CSV_REC = line
-		CSV_LINE = NR
+		CSV_LINE = FNR
 	}
 	quotes = gsub(/"/, "\"", line)
 	if (quotes % 2)
