@@ -54,7 +54,7 @@ END {
 	if (file != 2)
 		csv_die("csvjoin", "needs two files, LOOKUP.csv and DATA.csv")
 	if (unmatched)
-		printf "csvjoin: %s: %d rows with a %s not in %s: %s \"%s\"\n",
+		printf "csvjoin: %s: %d rows whose %s is not in %s get %s \"%s\"\n",
 		    FILENAME, unmatched, key, ARGV[1], add, missing | "cat 1>&2"
 }
 
