@@ -18,7 +18,9 @@ nice_date() {		# nice_date DATE: "Mon 25 Dec 2017"
 
 # chart NAME TYPE TITLE FILE [kpi-plot options]: kpi-plot's SVG, kept as
 # NAME.svg beside the CSV files and printed inline without its XML
-# declaration; without kpi-plot, a line that says so.
+# declaration.  Without kpi-plot, a line that says so; when kpi-plot fails,
+# its message, on the page and on standard error, and chart_failed is set
+# so that the script ends with exit status 1 (the tables still go out).
 chart() {
 	name=$1 type=$2 title=$3 file=$4
 	shift 4
@@ -26,9 +28,19 @@ chart() {
 		echo '<p class="nochart">No chart: kpi-plot is not installed.</p>'
 		return
 	fi
-	kpi-plot --type "$type" --title "$title" --width 600 --height 340 \
-		"$@" -o "$out/$name.svg" "$file"
-	sed '/^<?xml/d; /^<!DOCTYPE/d' "$out/$name.svg"
+	if kpi-plot --type "$type" --title "$title" --width 600 --height 340 \
+		"$@" -o "$out/$name.svg" "$file" 2>"$tmp/plot.err"; then
+		sed '/^<?xml/d; /^<!DOCTYPE/d' "$out/$name.svg"
+		return
+	fi
+	cat "$tmp/plot.err" >&2
+	chart_failed=1
+	printf '<p class="nochart">No chart: %s</p>\n' \
+		"$(head -n 1 "$tmp/plot.err" | escape)"
+}
+
+escape() {		# HTML-escape standard input
+	sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g; s/"/\&quot;/g'
 }
 
 section() {		# section ID HEADING SENTENCE: opens a section
@@ -98,20 +110,20 @@ funnel_section() {
 
 region_section() {
 	section regions "Win rate and cycle time by region" \
-		"Deals per regional office (each deal&#8217;s sales agent looked up in $(basename "$teams")) as of $(nice_date "$as_of"): win rate = won / (won + lost) with its 95% Wilson interval; cycle = days from engaging to closing, as the median of closed deals and as the Kaplan&#8211;Meier median that counts open deals as still running (with its 95% interval); and the probability of a deal being won within 90 days."
+		"Deals per regional office (each deal&#8217;s sales agent looked up in $(basename "$teams" | escape)) as of $(nice_date "$as_of"): win rate = won / (won + lost) with its 95% Wilson interval; cycle = days from engaging to closing, as the median of closed deals and as the Kaplan&#8211;Meier median that counts open deals as still running (with its 95% interval); and the probability of a deal being won within 90 days."
 	echo '<div class="row"><div class="chart">'
 	chart winrate-by-region bar "Win rate by region" \
 		"$out/winrate-by-region.csv" -x regional_office -y win_rate
 	echo '</div></div><div class="wide">'
-	csv csvcut.awk -v cols=regional_office=region,won,lost,open,win_rate,win_rate_lo,win_rate_hi,cycle_median=median_days_closed,km_median=median_days_km,km_median_lo=median_days_km_lo,km_median_hi=median_days_km_hi,p_won_90d=p_won_within_90_days \
+	csv csvcut.awk -v cols=regional_office=region,won,lost,open,win_rate,win_rate_lo,win_rate_hi,cycle_median=median_days_closed,km_median=median_days_KM,km_median_lo=median_days_KM_lo,km_median_hi=median_days_KM_hi,p_won_90d=won_within_90_days \
 		"$out/winrate-by-region.csv" >"$tmp/regions.csv"
-	table "$tmp/regions.csv"
+	table -v pct='rate|^won_within' "$tmp/regions.csv"
 	echo '</div></div>'
 }
 
 retention_section() {
 	section retention "Customer retention by monthly cohort" \
-		"Customers grouped by the month of their first purchase ($(basename "$orders")): the share of each cohort that buys again in each later month (month 0 is 100%). The table picks months 1, 2, 3, 6 and 12."
+		"Customers grouped by the month of their first purchase ($(basename "$orders" | escape)): the share of each cohort that buys again in each later month (month 0 is 100%). The table picks months 1, 2, 3, 6 and 12."
 	echo '<div class="wide">'
 	chart retention heatmap "Retention by cohort and month since first purchase" \
 		"$out/retention.csv" --width 1100 --height 300
@@ -124,7 +136,7 @@ retention_section() {
 waterfall_section() {
 	if [ -z "$old_snap" ]; then
 		section waterfall "Pipeline since last week" \
-			"No pipeline snapshot before $(nice_date "$as_of") in $snapshots, so there is no waterfall this week."
+			"No pipeline snapshot before $(nice_date "$as_of") in $(echo "$snapshots" | escape), so there is no waterfall this week."
 		echo '</div>'
 		return
 	fi
@@ -205,7 +217,7 @@ EOF
 	retention_section
 	waterfall_section
 	cat <<EOF
-<div class="footer">Built by examples/weekly-report.sh with the kpi tools from $(basename "$deals"), $(basename "$teams"), $(basename "$orders") and the pipeline snapshots in $(basename "$snapshots")/. The CSV files beside this page hold every number in it.</div>
+<div class="footer">Built by examples/weekly-report.sh with the kpi tools from $(basename "$deals" | escape), $(basename "$teams" | escape), $(basename "$orders" | escape) and the pipeline snapshots in $(basename "$snapshots" | escape)/. The CSV files beside this page hold every number in it.</div>
 </div>
 </body>
 </html>

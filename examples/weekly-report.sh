@@ -249,6 +249,7 @@ fi
 
 # ==== The page ====
 . "$here/examples/weekly-report-html.sh"
+chart_failed=
 write_page >"$tmp/index.html"
 mv "$tmp/index.html" "$out/index.html"
 
@@ -257,3 +258,4 @@ for f in "$out"/*.csv; do
 	printf '  %-28s %6d rows\n' "$(basename "$f")" $(($(wc -l <"$f") - 1))
 done
 printf '  %-28s %6d bytes\n' index.html "$(wc -c <"$out/index.html")"
+[ -z "$chart_failed" ] || die "some charts could not be drawn (see above)"
