@@ -24,6 +24,7 @@ const char *const plot_palette[PLOT_PALETTE_SIZE] = {
 #define LEGEND_BAND 22
 #define PANEL_TITLE 18
 #define GAP 16
+#define COL_GAP 28	/* between panel columns: room for end labels */
 #define TICK_FONT 10
 #define TICK_CHAR (0.6 * TICK_FONT)
 #define CAT_LABEL_MAX 20	/* characters of a category label */
@@ -53,7 +54,7 @@ plot_frame_init(struct plot_frame *f, const struct kpi_plot *p,
 	/* The grid whose cells come closest to 1.6:1 wins. */
 	for (c = 1; c <= f->npanels; c++) {
 		size_t r = (f->npanels + c - 1) / c;
-		double w = (avail_w - (double)(c - 1) * GAP) / (double)c;
+		double w = (avail_w - (double)(c - 1) * COL_GAP) / (double)c;
 		double h = (avail_h - (double)(r - 1) * GAP) / (double)r;
 		double score = fmin(w / 1.6, h);
 
@@ -63,7 +64,8 @@ plot_frame_init(struct plot_frame *f, const struct kpi_plot *p,
 			f->rows = r;
 		}
 	}
-	f->cell_w = (avail_w - (double)(f->cols - 1) * GAP) / (double)f->cols;
+	f->cell_w = (avail_w - (double)(f->cols - 1) * COL_GAP) /
+		    (double)f->cols;
 	f->cell_h = (avail_h - (double)(f->rows - 1) * GAP) / (double)f->rows;
 }
 
@@ -72,12 +74,13 @@ plot_frame_area(const struct plot_frame *f, size_t i, struct plot_area *a)
 {
 	size_t r = i / f->cols, c = i % f->cols;
 
-	a->x0 = f->left + (double)c * (f->cell_w + GAP);
+	a->x0 = f->left + (double)c * (f->cell_w + COL_GAP);
 	a->x1 = a->x0 + f->cell_w;
 	a->y0 = f->top + (double)r * (f->cell_h + GAP) +
 		(f->panel_titles ? PANEL_TITLE : 0);
 	a->y1 = f->top + (double)r * (f->cell_h + GAP) + f->cell_h;
 	a->y_labels = c == 0;
+	a->last_col = c + 1 == f->cols;
 	a->x_labels = r + 1 == f->rows || i + f->cols >= f->npanels;
 }
 
@@ -311,6 +314,20 @@ short_label(const char *s, char *buf, size_t size)
 	strcpy(buf + n, "\xe2\x80\xa6");	/* U+2026 */
 }
 
+/* A centred tick label must not run into the next panel or off the page. */
+static int
+label_fits(const struct plot_area *a, double px, const char *label)
+{
+	double half = kpi_svg_text_width(kpi_svg_text_chars(label), TICK_FONT) / 2;
+
+	double right = a->last_col ? a->x1 + MARGIN_RIGHT - 2
+				   : a->x1 + COL_GAP / 2 - 1;
+	double left = a->y_labels ? a->x0 - MARGIN_LEFT + 30
+				  : a->x0 - COL_GAP / 2 + 1;
+
+	return px + half <= right && px - half >= left;
+}
+
 void
 plot_xaxis_draw(struct kpi_svg *svg, const struct plot_xaxis *x,
 		const struct plot_area *a)
@@ -348,6 +365,8 @@ plot_xaxis_draw(struct kpi_svg *svg, const struct plot_xaxis *x,
 			if (!a->x_labels)
 				continue;
 			kpi_date_ticks_label(&x->dticks, i, label);
+			if (!label_fits(a, px, label))
+				continue;
 			kpi_svg_text(svg, "tick-label", px, a->y1 + 15,
 				     KPI_SVG_MIDDLE, TICK_FONT, 0,
 				     "fill=\"#555555\"", label);
@@ -363,6 +382,8 @@ plot_xaxis_draw(struct kpi_svg *svg, const struct plot_xaxis *x,
 		if (!a->x_labels)
 			continue;
 		kpi_scale_label(v, x->ticks.step, 0, label);
+		if (!label_fits(a, px, label))
+			continue;
 		kpi_svg_text(svg, "tick-label", px, a->y1 + 15, KPI_SVG_MIDDLE,
 			     TICK_FONT, 0, "fill=\"#555555\"", label);
 	}

@@ -165,6 +165,7 @@ struct plot_frame {
 struct plot_area {
 	double x0, y0, x1, y1;
 	int x_labels, y_labels;	/* draw tick labels (outer panels) */
+	int last_col;		/* in the grid's last column */
 };
 
 void plot_frame_init(struct plot_frame *f, const struct kpi_plot *p,
