@@ -10,10 +10,11 @@
 # The thresholds come from the demo report's screenshots at 1280x3600: the
 # page with its tables and no charts has 4.4% of its pixels not white and
 # 839 colours (anti-aliased text); with two of the five charts drawn, 7.1%
-# and 1119 colours.  A page that failed to load is one flat colour, and one
-# that shows only an error message stays below 1% and a few dozen colours.
-# So the test asks for a white background, more than 3% of pixels that are
-# not the background and more than 64 colours.
+# and 1119 colours.  A page that failed to load is one flat colour; one
+# line of error message has 0.05% of its pixels inked (in 248 colours of
+# anti-aliasing).  So the test asks for a white background, more than 3% of
+# pixels that are not the background (the share tells a report from an
+# error), and more than 64 colours (which tells it from a flat page).
 set -u
 png_stats=$1
 bindir=$(cd "$2" && pwd) || exit 99
