@@ -123,10 +123,14 @@ region_section() {
 
 retention_section() {
 	section retention "Customer retention by monthly cohort" \
-		"Customers grouped by the month of their first purchase ($(basename "$orders" | escape)): the share of each cohort that buys again in each later month (month 0 is 100%). The table picks months 1, 2, 3, 6 and 12."
+		"Customers grouped by the month of their first purchase ($(basename "$orders" | escape)): the share of each cohort that buys again in each later month (month 0, always 100%, is left out of the chart). The table picks months 1, 2, 3, 6 and 12."
 	echo '<div class="wide">'
+	# Month 0 is 100% by definition; left out, the colours spread over
+	# the months that differ.
+	csv csvcut.awk -v 'where=age!=0' "$out/retention.csv" \
+		>"$tmp/retention-later.csv"
 	chart retention heatmap "Retention by cohort and month since first purchase" \
-		"$out/retention.csv" --width 1100 --height 300
+		"$tmp/retention-later.csv" --width 1100 --height 300
 	csv csvcut.awk -v cols=cohort,size,age_1=after_1_month,age_2=after_2_months,age_3=after_3_months,age_6=after_6_months,age_12=after_12_months \
 		"$out/retention-wide.csv" >"$tmp/retention.csv"
 	table -v pct='^after' "$tmp/retention.csv"

@@ -9,8 +9,8 @@
 #
 # The thresholds come from the demo report's screenshots at 1280x3600: the
 # page with its tables and no charts has 4.4% of its pixels not white and
-# 839 colours (anti-aliased text); with two of the five charts drawn, 7.1%
-# and 1119 colours.  A page that failed to load is one flat colour; one
+# 839 colours (anti-aliased text); with all five charts, 12.2% and 3153
+# colours.  A page that failed to load is one flat colour; one
 # line of error message has 0.05% of its pixels inked (in 248 colours of
 # anti-aliasing).  So the test asks for a white background, more than 3% of
 # pixels that are not the background (the share tells a report from an
