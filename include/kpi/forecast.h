@@ -19,6 +19,8 @@
  *   croston, sba, tsb             Croston (1972); Syntetos & Boylan (2005);
  *                                 Teunter, Syntetos & Babai (2011)
  *   tslm                          linear trend + seasonal dummies (OLS)
+ *   dotm                          Fiorucci, Pellegrini, Louzada, Petropoulos
+ *                                 & Koehler (2016), as R forecTheta::dotm
  *   auto                          see kpi_fc_auto in forecast-auto.c
  */
 #ifndef KPI_FORECAST_H
@@ -46,6 +48,7 @@ enum kpi_fc_method {
 	KPI_FC_SBA,
 	KPI_FC_TSB,
 	KPI_FC_TSLM,
+	KPI_FC_DOTM,		/* dynamic optimised theta */
 	KPI_FC_NMETHODS,
 };
 
@@ -131,6 +134,10 @@ enum kpi_status kpi_fc_theta(const double *y, size_t n,
 enum kpi_status kpi_fc_arima(const double *y, size_t n,
 			     const struct kpi_fc_spec *spec,
 			     struct kpi_fc_result *out, struct kpi_error *err);
+/* dotm (forecast-dotm.c) */
+enum kpi_status kpi_fc_dotm(const double *y, size_t n,
+			    const struct kpi_fc_spec *spec,
+			    struct kpi_fc_result *out, struct kpi_error *err);
 /* auto (forecast-auto.c) */
 enum kpi_status kpi_fc_auto(const double *y, size_t n,
 			    const struct kpi_fc_spec *spec,
