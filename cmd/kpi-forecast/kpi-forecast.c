@@ -83,7 +83,7 @@ usage(FILE *to)
 		"      --level LIST        interval levels in percent (default 80,95)\n"
 		"  -m, --method NAME       auto (default), naive, snaive, drift, mean, ses, holt,\n"
 		"                          damped, hw, hwm, ets, theta, arima, croston, sba, tsb,\n"
-		"                          tslm, dotm\n"
+		"                          tslm, dotm, ces\n"
 		"      --ets SPEC          ETS model, e.g. ZZZ (select), MAdM, ANN; implies -m ets\n"
 		"      --seed N            seed of simulated intervals (default 42)\n"
 		"Output:\n"

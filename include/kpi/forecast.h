@@ -21,6 +21,8 @@
  *   tslm                          linear trend + seasonal dummies (OLS)
  *   dotm                          Fiorucci, Pellegrini, Louzada, Petropoulos
  *                                 & Koehler (2016), as R forecTheta::dotm
+ *   ces                           Svetunkov, Kourentzes & Ord (2022), as R
+ *                                 smooth::auto.ces
  *   auto                          see kpi_fc_auto in forecast-auto.c
  */
 #ifndef KPI_FORECAST_H
@@ -49,6 +51,7 @@ enum kpi_fc_method {
 	KPI_FC_TSB,
 	KPI_FC_TSLM,
 	KPI_FC_DOTM,		/* dynamic optimised theta */
+	KPI_FC_CES,		/* complex exponential smoothing */
 	KPI_FC_NMETHODS,
 };
 
@@ -138,6 +141,10 @@ enum kpi_status kpi_fc_arima(const double *y, size_t n,
 enum kpi_status kpi_fc_dotm(const double *y, size_t n,
 			    const struct kpi_fc_spec *spec,
 			    struct kpi_fc_result *out, struct kpi_error *err);
+/* ces (forecast-ces.c) */
+enum kpi_status kpi_fc_ces(const double *y, size_t n,
+			   const struct kpi_fc_spec *spec,
+			   struct kpi_fc_result *out, struct kpi_error *err);
 /* auto (forecast-auto.c) */
 enum kpi_status kpi_fc_auto(const double *y, size_t n,
 			    const struct kpi_fc_spec *spec,
