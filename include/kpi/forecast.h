@@ -80,7 +80,7 @@ struct kpi_fc_spec {
 /* One fitted model and its forecasts.  Arrays are owned by the result and
  * freed by kpi_fc_result_free(); a zeroed struct is "empty". */
 struct kpi_fc_result {
-	char model[48];		/* e.g. "ETS(M,Ad,N)", "Theta", "ARIMA(0,1,1)" */
+	char model[128];	/* e.g. "ETS(M,Ad,N)", "Theta", "ARIMA(0,1,1)" */
 	int h;			/* horizon */
 	size_t n;		/* observations fitted */
 	size_t nlevels;
