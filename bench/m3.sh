@@ -4,11 +4,14 @@
 # --backtest, optionally side by side with R's forecast package.
 #
 # Usage: bench/m3.sh [-b BUILDDIR] [-m METHODS] [-f FREQS] [-j N]
-#                    [--with-r] [--r-methods LIST] [M3DIR]
+#                    [--validate] [--with-r] [--r-methods LIST] [M3DIR]
 #   -b BUILDDIR    where kpi-forecast is built (default: build)
 #   -m METHODS     comma-separated kpi-forecast methods (default naive,snaive,auto)
 #   -f FREQS       yearly,quarterly,monthly,other (default: all four)
 #   -j N           threads for kpi-forecast and cores for R (default 2)
+#   --validate     the validation split: hold out the last horizon of each
+#                  training series and score on it; the test set is not
+#                  read (choose rules here, report the test figures)
 #   --with-r       also run R's ets(), thetaf() and auto.arima() on the same
 #                  series; slow: R's ets() alone needs about 13 CPU minutes
 #                  for the monthly series
@@ -27,6 +30,7 @@ methods=naive,snaive,auto
 freqs=yearly,quarterly,monthly,other
 jobs=2
 with_r=
+validate=
 r_methods=ets,theta,arima
 m3dir=
 while [ $# -gt 0 ]; do
@@ -35,9 +39,10 @@ while [ $# -gt 0 ]; do
 	-m) methods=$2; shift 2 ;;
 	-f) freqs=$2; shift 2 ;;
 	-j) jobs=$2; shift 2 ;;
+	--validate) validate=1; shift ;;
 	--with-r) with_r=1; shift ;;
 	--r-methods) with_r=1; r_methods=$2; shift 2 ;;
-	-h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "m3.sh: unknown option $1" >&2; exit 2 ;;
 	*) m3dir=$1; shift ;;
 	esac
@@ -62,15 +67,18 @@ season() { case $1 in quarterly) echo 4 ;; monthly) echo 12 ;; *) echo 1 ;; esac
 horizon() { case $1 in yearly) echo 6 ;; monthly) echo 18 ;; *) echo 8 ;; esac; }
 
 # One file per frequency with the training and test periods together, in
-# series and period order (the tool holds out the last horizon).
+# series and period order (the tool holds out the last horizon); with
+# --validate the training periods alone (FREQ-validate.csv).
+split=
+[ -n "$validate" ] && split=-validate
 for f in $(echo "$freqs" | tr , ' '); do
 	[ -f "$m3dir/m3_${f}_train.csv" ] || { echo "m3.sh: no $f data" >&2; exit 77; }
-	all=$out/$f.csv
+	all=$out/$f$split.csv
 	if [ ! -s "$all" ] || [ "$m3dir/m3_${f}_train.csv" -nt "$all" ]; then
 		{
 			echo "series,period,value"
 			tail -n +2 "$m3dir/m3_${f}_train.csv"
-			tail -n +2 "$m3dir/m3_${f}_test.csv"
+			[ -n "$validate" ] || tail -n +2 "$m3dir/m3_${f}_test.csv"
 		} | awk 'NR == 1 { print; next } { print | "sort -t, -k1,1 -k2,2n" }' \
 			>"$all.tmp" && mv "$all.tmp" "$all"
 	fi
@@ -85,25 +93,25 @@ now() { date +%s.%N; }
 status=0
 for meth in $(echo "$methods" | tr , ' '); do
 	for f in $(echo "$freqs" | tr , ' '); do
-		res=$out/kpi-$meth-$f.csv
+		res=$out/kpi-$meth-$f$split.csv
 		t0=$(now)
 		if [ -x /usr/bin/time ]; then
 			/usr/bin/time -f '%U %S' -o "$out/time.txt" \
 				"$tool" -k series -t period -v value --season "$(season $f)" \
 				-H "$(horizon $f)" -m "$meth" --backtest --level 95 \
-				--grouped -j "$jobs" "$out/$f.csv" >"$res" 2>"$out/kpi-$meth-$f.err"
+				--grouped -j "$jobs" "$out/$f$split.csv" >"$res" 2>"$out/kpi-$meth-$f$split.err"
 			rc=$?
 		else
 			"$tool" -k series -t period -v value --season "$(season $f)" \
 				-H "$(horizon $f)" -m "$meth" --backtest --level 95 \
-				--grouped -j "$jobs" "$out/$f.csv" >"$res" 2>"$out/kpi-$meth-$f.err"
+				--grouped -j "$jobs" "$out/$f$split.csv" >"$res" 2>"$out/kpi-$meth-$f$split.err"
 			rc=$?
 			echo "NA NA" >"$out/time.txt"
 		fi
 		t1=$(now)
 		if [ "$rc" != 0 ]; then
 			echo "m3.sh: kpi-forecast -m $meth failed on $f:" >&2
-			head -3 "$out/kpi-$meth-$f.err" >&2
+			head -3 "$out/kpi-$meth-$f$split.err" >&2
 			status=1
 			continue
 		fi
@@ -122,7 +130,9 @@ for meth in $(echo "$methods" | tr , ' '); do
 	done
 done
 
-if [ -n "$with_r" ]; then
+if [ -n "$with_r" ] && [ -n "$validate" ]; then
+	echo "m3.sh: --with-r is not run on the validation split" >&2
+elif [ -n "$with_r" ]; then
 	if ! Rscript -e 'suppressMessages(library(forecast))' >/dev/null 2>&1; then
 		echo "m3.sh: --with-r: R with the forecast package is not installed; skipping R" >&2
 	else
@@ -172,6 +182,11 @@ awk -F, '
 			}
 		}
 	}' "$summary" | tee "$out/summary.txt"
+if [ -n "$validate" ]; then
+	echo
+	echo "Validation split: each training series without its last horizon, scored on it."
+	exit $status
+fi
 cat <<'EOF'
 
 Anchors (sMAPE; M3 data README and issue 4): R 4.2.2, forecast 8.20:

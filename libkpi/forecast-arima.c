@@ -1295,7 +1295,7 @@ finish(struct ws *ws, const struct fit *f, const struct kpi_fc_spec *spec,
 	double beta, ssq = 0.0, sigma2;
 	size_t pp, qq, r, rd, dtot, i, j, l, t, h = (size_t)spec->horizon;
 	enum kpi_status st;
-	char name[48];
+	char name[sizeof(((struct kpi_fc_result *)0)->model)];
 	int nparam = 0, nar = (int)narma_of(&f->o);
 
 	memset(&res, 0, sizeof(res));

@@ -8,6 +8,40 @@
 
 #include "kpi/forecast.h"
 
+/* ==== forecast-nm.c ==== */
+
+#define KPI_FC_NM_MAXDIM 8
+
+typedef double (*kpi_fc_nm_fn)(const double *x, void *ctx);
+
+/* Minimise fn over dim <= KPI_FC_NM_MAXDIM parameters from x, as R's
+ * optim(method = "Nelder-Mead", control = list(reltol, maxit)):
+ * reflection 1, contraction 0.5, expansion 2, an initial simplex of steps
+ * 10% of the largest |x_i| (0.1 when all are zero), stop when f_high <=
+ * f_low + reltol * (|f_0| + reltol), f_0 the value at the start, or after
+ * the iteration in which more than maxit values were computed.  A value
+ * that is not finite counts as 1e35.  Returns the lowest value and leaves
+ * its point in x; NaN for a dim out of range, and fn(x) itself when that
+ * is not finite (x is then unchanged). */
+double kpi_fc_nelder_mead(kpi_fc_nm_fn fn, void *ctx, double *x, int dim,
+			  double reltol, int maxit);
+
+/* ==== forecast-theta.c ==== */
+
+/* The seasonal adjustment of R's thetaf(): when m > 1, n > 2m, every
+ * value is positive and the lag-m autocorrelation passes the 90% test
+ * (Assimakopoulos & Nikolopoulos 2000), fill figure[0..m-1] with the
+ * indices of the classical multiplicative decomposition (decompose():
+ * figure[t % m] belongs to y[t]) and return 1; else return 0 and leave
+ * figure undefined. */
+int kpi_fc_theta_seasonality(const double *y, size_t n, int m,
+			     double *figure);
+
+/* A power of two s such that y / s neither overflows nor underflows when
+ * squared and summed (1 when |y| stays within 1e-100 .. 1e100): dividing
+ * by it is exact. */
+double kpi_fc_pow2_scale(const double *y, size_t n);
+
 /* ==== forecast-arima.c ==== */
 
 /* A seasonal ARIMA(p,d,q)(P,D,Q)[spec->m] order; constant adds a mean when

@@ -6,7 +6,7 @@
 
 #include <gsl/gsl_cdf.h>
 
-#include "kpi/forecast.h"
+#include "forecast-internal.h"
 
 /*
  * Hyndman & Billah (2003) showed that the Theta method of Assimakopoulos &
@@ -33,174 +33,6 @@
  * adjusted (a multiplicative decomposition of such data is meaningless, R
  * would divide by a trend near zero).
  */
-
-/* ==== Nelder-Mead, as R's optim(method = "Nelder-Mead") ==== */
-
-#define NM_MAXDIM 4
-#define NM_BIG 1.0e35
-
-typedef double (*nm_fn)(const double *x, void *ctx);
-
-/* The simplex algorithm of Nelder & Mead (1965) in the form of Nash,
- * "Compact Numerical Methods" (1990), Algorithm 19, which is what R's
- * optim() runs: reflection 1, contraction 0.5, expansion 2, an initial
- * simplex of steps 10% of the largest |x_i| (0.1 when all are zero), and
- * the stop test f_high <= f_low + reltol * (|f_0| + reltol) with f_0 the
- * value at the start.  Returns the best value and leaves its point in x. */
-static double
-nelder_mead(nm_fn fn, void *ctx, double *x, int dim, double reltol, int maxit)
-{
-	double P[NM_MAXDIM + 1][NM_MAXDIM + 2];	/* rows: coordinates, f */
-	double trial[NM_MAXDIM], f, step, size, oldsize, convtol;
-	double vl, vh, vr;
-	int lo, hi, i, j, nfun, calcvert, np1 = dim + 1, cen = dim + 1;
-
-	f = fn(x, ctx);
-	if (!isfinite(f))
-		return f;
-	nfun = 1;
-	convtol = reltol * (fabs(f) + reltol);
-	for (i = 0; i < dim; i++)
-		P[i][0] = x[i];
-	P[dim][0] = f;
-	step = 0.0;
-	for (i = 0; i < dim; i++)
-		if (0.1 * fabs(x[i]) > step)
-			step = 0.1 * fabs(x[i]);
-	if (step == 0.0)
-		step = 0.1;
-	size = 0.0;
-	for (j = 1; j < np1; j++) {
-		double tstep = step;
-
-		for (i = 0; i < dim; i++)
-			P[i][j] = x[i];
-		while (P[j - 1][j] == x[j - 1]) {
-			P[j - 1][j] = x[j - 1] + tstep;
-			tstep *= 10.0;
-		}
-		size += tstep;
-	}
-	oldsize = size;
-	calcvert = 1;
-	lo = 0;
-	for (;;) {
-		if (calcvert) {
-			for (j = 0; j < np1; j++) {
-				if (j == lo)
-					continue;
-				for (i = 0; i < dim; i++)
-					trial[i] = P[i][j];
-				f = fn(trial, ctx);
-				if (!isfinite(f))
-					f = NM_BIG;
-				nfun++;
-				P[dim][j] = f;
-			}
-			calcvert = 0;
-		}
-		vl = P[dim][lo];
-		vh = vl;
-		hi = lo;
-		for (j = 0; j < np1; j++) {
-			if (j == lo)
-				continue;
-			f = P[dim][j];
-			if (f < vl) {
-				lo = j;
-				vl = f;
-			}
-			if (f > vh) {
-				hi = j;
-				vh = f;
-			}
-		}
-		if (vh <= vl + convtol)
-			break;
-		/* Centroid of all but the highest vertex. */
-		for (i = 0; i < dim; i++) {
-			double s = -P[i][hi];
-
-			for (j = 0; j < np1; j++)
-				s += P[i][j];
-			P[i][cen] = s / dim;
-		}
-		for (i = 0; i < dim; i++)
-			trial[i] = 2.0 * P[i][cen] - P[i][hi];
-		f = fn(trial, ctx);
-		if (!isfinite(f))
-			f = NM_BIG;
-		nfun++;
-		vr = f;
-		if (vr < vl) {
-			/* Reflection is the best: try going twice as far. */
-			P[dim][cen] = f;
-			for (i = 0; i < dim; i++) {
-				double e = 2.0 * trial[i] - P[i][cen];
-
-				P[i][cen] = trial[i];
-				trial[i] = e;
-			}
-			f = fn(trial, ctx);
-			if (!isfinite(f))
-				f = NM_BIG;
-			nfun++;
-			if (f < vr) {
-				for (i = 0; i < dim; i++)
-					P[i][hi] = trial[i];
-				P[dim][hi] = f;
-			} else {
-				for (i = 0; i < dim; i++)
-					P[i][hi] = P[i][cen];
-				P[dim][hi] = vr;
-			}
-			if (nfun > maxit)
-				break;
-			continue;
-		}
-		if (vr < vh) {
-			for (i = 0; i < dim; i++)
-				P[i][hi] = trial[i];
-			P[dim][hi] = vr;
-		}
-		/* Contract the highest vertex towards the centroid. */
-		for (i = 0; i < dim; i++)
-			trial[i] = 0.5 * P[i][hi] + 0.5 * P[i][cen];
-		f = fn(trial, ctx);
-		if (!isfinite(f))
-			f = NM_BIG;
-		nfun++;
-		if (f < P[dim][hi]) {
-			for (i = 0; i < dim; i++)
-				P[i][hi] = trial[i];
-			P[dim][hi] = f;
-		} else if (vr >= vh) {
-			/* Shrink the whole simplex towards the lowest vertex. */
-			calcvert = 1;
-			size = 0.0;
-			for (j = 0; j < np1; j++) {
-				if (j == lo)
-					continue;
-				for (i = 0; i < dim; i++) {
-					P[i][j] = 0.5 * (P[i][j] - P[i][lo]) +
-						  P[i][lo];
-					size += fabs(P[i][j] - P[i][lo]);
-				}
-			}
-			if (size < oldsize)
-				oldsize = size;
-			else
-				break;
-		}
-		/* Like R, stop after the iteration that passes maxit and
-		 * return the vertex that was lowest when it began. */
-		if (nfun > maxit)
-			break;
-	}
-	for (i = 0; i < dim; i++)
-		x[i] = P[i][lo];
-	return P[dim][lo];
-}
 
 /* ==== Simple exponential smoothing ==== */
 
@@ -266,8 +98,8 @@ ses_fit(const double *x, size_t n, int m, struct ses_fit *fit)
 		for (i = 0; i < k; i++)
 			p[1] += x[i];
 		p[1] /= (double)k;
-		mse = nelder_mead(ses_mse, &c, p, 2, 1.490116119384765625e-8,
-				  2000);
+		mse = kpi_fc_nelder_mead(ses_mse, &c, p, 2,
+					 1.490116119384765625e-8, 2000);
 		fit->alpha = p[0];
 		fit->l0 = p[1];
 		fit->sigma2 = mse * (double)n / (double)(n - 2);
@@ -391,6 +223,35 @@ seasonal_indices(const double *y, size_t n, int m, double *figure)
 	return 1;
 }
 
+int
+kpi_fc_theta_seasonality(const double *y, size_t n, int m, double *figure)
+{
+	size_t t;
+
+	if (m <= 1 || n <= 2 * (size_t)m)
+		return 0;
+	for (t = 0; t < n; t++)
+		if (!(y[t] > 0.0))
+			return 0;
+	return seasonal_test(y, n, m) && seasonal_indices(y, n, m, figure);
+}
+
+double
+kpi_fc_pow2_scale(const double *y, size_t n)
+{
+	double maxabs = 0.0;
+	size_t t;
+	int e;
+
+	for (t = 0; t < n; t++)
+		if (fabs(y[t]) > maxabs)
+			maxabs = fabs(y[t]);
+	if (!(maxabs > 1e100 || (maxabs > 0.0 && maxabs < 1e-100)))
+		return 1.0;
+	frexp(maxabs, &e);
+	return ldexp(1.0, e);
+}
+
 /* ==== The method ==== */
 
 enum kpi_status
@@ -401,7 +262,7 @@ kpi_fc_theta(const double *y, size_t n, const struct kpi_fc_spec *spec,
 	struct ses_fit fit;
 	double *x = NULL, *figure = NULL;
 	double sxx = 0.0, sxy = 0.0, tbar, xbar = 0.0, b, l, alpha, decay;
-	double scale, maxabs = 0.0;
+	double scale;
 	enum kpi_status st;
 	int m, h, seasonal = 0, i;
 	size_t t, l2;
@@ -432,29 +293,11 @@ kpi_fc_theta(const double *y, size_t n, const struct kpi_fc_spec *spec,
 	/* Values so large (or small) that their squares overflow (or vanish)
 	 * are divided by a power of two first, which is exact, and the
 	 * results multiplied back. */
-	scale = 1.0;
-	for (t = 0; t < n; t++)
-		if (fabs(y[t]) > maxabs)
-			maxabs = fabs(y[t]);
-	if (maxabs > 1e100 || (maxabs > 0.0 && maxabs < 1e-100)) {
-		int e;
-
-		frexp(maxabs, &e);
-		scale = ldexp(1.0, e);
-	}
+	scale = kpi_fc_pow2_scale(y, n);
 	for (t = 0; t < n; t++)
 		x[t] = y[t] / scale;
 
-	if (m > 1 && n > 2 * (size_t)m) {
-		int positive = 1;
-
-		for (t = 0; t < n; t++)
-			if (!(x[t] > 0.0))
-				positive = 0;
-		if (positive && seasonal_test(x, n, m) &&
-		    seasonal_indices(x, n, m, figure))
-			seasonal = 1;
-	}
+	seasonal = kpi_fc_theta_seasonality(x, n, m, figure);
 	if (seasonal)
 		for (t = 0; t < n; t++)
 			x[t] /= figure[t % (size_t)m];

@@ -27,6 +27,8 @@ static const char *const method_names[KPI_FC_NMETHODS] = {
 	[KPI_FC_SBA] = "sba",
 	[KPI_FC_TSB] = "tsb",
 	[KPI_FC_TSLM] = "tslm",
+	[KPI_FC_DOTM] = "dotm",
+	[KPI_FC_CES] = "ces",
 };
 
 enum kpi_status
@@ -41,7 +43,7 @@ kpi_fc_method_parse(const char *s, enum kpi_fc_method *out,
 			return KPI_OK;
 		}
 	return kpi_error_set(err, KPI_EINVAL, 0,
-			     "unknown method \"%s\" (auto, naive, snaive, drift, mean, ses, holt, damped, hw, hwm, ets, theta, arima, croston, sba, tsb, tslm)",
+			     "unknown method \"%s\" (auto, naive, snaive, drift, mean, ses, holt, damped, hw, hwm, ets, theta, arima, croston, sba, tsb, tslm, dotm, ces)",
 			     s ? s : "");
 }
 
@@ -277,6 +279,12 @@ kpi_forecast(const double *y, size_t n, const struct kpi_fc_spec *spec,
 		break;
 	case KPI_FC_ARIMA:
 		st = kpi_fc_arima(y, n, spec, &r, err);
+		break;
+	case KPI_FC_DOTM:
+		st = kpi_fc_dotm(y, n, spec, &r, err);
+		break;
+	case KPI_FC_CES:
+		st = kpi_fc_ces(y, n, spec, &r, err);
 		break;
 	default:
 		st = kpi_error_set(err, KPI_EINVAL, 0, "unknown method");

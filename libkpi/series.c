@@ -11,11 +11,20 @@
 #include "kpi/num.h"
 #include "kpi/series.h"
 
-/* One row as kept: its period, value (NaN when missing) and line. */
+/* One row as kept: its period, value (NaN when missing) and position:
+ * its line plus the base of its input (see struct input), so that rows of
+ * several inputs stay apart in 24 bytes. */
 struct obs {
 	long t;
 	double y;
 	unsigned long line;
+};
+
+/* An input named by kpi_series_set_input(): the positions of its lines
+ * start after `base`, the highest position of the inputs before it. */
+struct input {
+	char *name;
+	unsigned long base;
 };
 
 struct key_rows {
@@ -37,6 +46,10 @@ struct kpi_series_set {
 	int have_current;
 	enum time_kind time;
 	unsigned long skipped;
+	struct input *inputs;
+	size_t ninputs, inputs_cap;
+	unsigned long last_pos;		/* highest position seen */
+	const char *error_input;	/* of the last series error */
 	const char **parts;		/* scratch for a record's key */
 	size_t *lens;
 	/* scratch for building a series */
@@ -111,6 +124,9 @@ kpi_series_set_free(struct kpi_series_set *s)
 	for (i = 0; s->key_names && i < s->opt->nkey; i++)
 		free(s->key_names[i]);
 	free(s->key_names);
+	for (i = 0; i < s->ninputs; i++)
+		free(s->inputs[i].name);
+	free(s->inputs);
 	free(s->parts);
 	free(s->lens);
 	free(s->t);
@@ -123,6 +139,92 @@ unsigned long
 kpi_series_set_skipped(const struct kpi_series_set *s)
 {
 	return s->skipped;
+}
+
+enum kpi_status
+kpi_series_set_input(struct kpi_series_set *s, const char *name,
+		     struct kpi_error *err)
+{
+	struct input *in;
+
+	if (!name || (s->ninputs &&
+		      strcmp(s->inputs[s->ninputs - 1].name, name) == 0))
+		return KPI_OK;
+	if (s->ninputs == s->inputs_cap) {
+		size_t cap = s->inputs_cap ? 2 * s->inputs_cap : 4;
+
+		in = realloc(s->inputs, cap * sizeof(*in));
+		if (!in)
+			return kpi_error_set(err, KPI_ENOMEM, 0,
+					     "out of memory");
+		s->inputs = in;
+		s->inputs_cap = cap;
+	}
+	in = &s->inputs[s->ninputs];
+	in->name = strdup(name);
+	if (!in->name)
+		return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
+	in->base = s->last_pos;
+	s->ninputs++;
+	return KPI_OK;
+}
+
+const char *
+kpi_series_set_error_input(const struct kpi_series_set *s)
+{
+	return s->error_input;
+}
+
+/* The input (NULL when none was named) and line of a position. */
+static const char *
+locate(const struct kpi_series_set *s, unsigned long pos,
+       unsigned long *line)
+{
+	size_t lo = 0, hi = s->ninputs;
+
+	*line = pos;
+	if (s->ninputs == 0)
+		return NULL;
+	/* The last input whose base is below pos. */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->inputs[mid].base < pos)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*line = pos - s->inputs[lo].base;
+	return s->inputs[lo].name;
+}
+
+/* "line 12", or "other.csv:12" when that row is in another input than
+ * the one the error is reported at. */
+static void
+describe_pos(const struct kpi_series_set *s, unsigned long pos,
+	     char *buf, size_t size)
+{
+	unsigned long line;
+	const char *in = locate(s, pos, &line);
+
+	if (in && s->error_input && strcmp(in, s->error_input) != 0)
+		snprintf(buf, size, "%s:%lu", in, line);
+	else
+		snprintf(buf, size, "line %lu", line);
+}
+
+/* Point err at the row at position pos, in the time column: the tool
+ * reports it as FILE:LINE: column NAME. */
+static enum kpi_status
+series_error_at(struct kpi_series_set *s, unsigned long pos,
+		struct kpi_error *err)
+{
+	unsigned long line;
+
+	s->error_input = locate(s, pos, &line);
+	if (err)
+		err->line = line;
+	return kpi_error_column(err, KPI_EPARSE, s->opt->time_col);
 }
 
 const char *
@@ -408,7 +510,9 @@ build(struct kpi_series_set *s, size_t slot, struct kpi_error *err)
 	const struct kpi_calendar *cal = &o->common->cal;
 	struct kpi_series sr;
 	char key[160], hint[160], p1[KPI_DATE_BUFSZ], p2[KPI_DATE_BUFSZ];
+	char where[KPI_ERROR_COLUMN_MAX + 32];
 	size_t i, n, nkey = o->nkey ? o->nkey : 1;
+	unsigned long line;
 	const char *kparts[64];
 	size_t klens[64];
 	long span, prev;
@@ -436,10 +540,13 @@ build(struct kpi_series_set *s, size_t slot, struct kpi_error *err)
 		if (kr->obs[i].t == kr->obs[i - 1].t) {
 			kpi_series_period_format(&sr, kr->obs[i].t, 0, cal, p1);
 			agg_hint(s, sr.unit, hint, sizeof(hint));
+			s->error_input = locate(s, kr->obs[i].line, &line);
+			describe_pos(s, kr->obs[i - 1].line, where,
+				     sizeof(where));
 			kpi_error_set(err, KPI_EPARSE, 0,
-				      "%speriod %s appears on lines %lu and %lu; aggregate first: %s",
-				      key, p1, kr->obs[i - 1].line,
-				      kr->obs[i].line, hint);
+				      "%speriod %s is also on %s; aggregate first: %s",
+				      key, p1, where, hint);
+			series_error_at(s, kr->obs[i].line, err);
 			return bad_series(s, err);
 		}
 	sr.week_day = kpi_date_weekday(kr->obs[0].t);
@@ -480,17 +587,21 @@ build(struct kpi_series_set *s, size_t slot, struct kpi_error *err)
 			kpi_series_period_format(&sr, s->t[prev + 1], 0, cal, p1);
 			kpi_series_period_format(&sr, kr->obs[i - 1].t, 0, cal,
 						 p2);
+			s->error_input = locate(s, kr->obs[i].line, &line);
+			describe_pos(s, kr->obs[i - 1].line, where,
+				     sizeof(where));
 			kpi_error_set(err, KPI_EPARSE, 0,
-				      "%sno row for period %s (after %s on line %lu); give --fill zero or --fill interpolate",
-				      key, p1, p2, kr->obs[i - 1].line);
+				      "%sno row for period %s, between %s (%s) and this row; give --fill zero or --fill interpolate",
+				      key, p1, p2, where);
+			series_error_at(s, kr->obs[i].line, err);
 			return bad_series(s, err);
 		}
 		if (kpi_series_period_add(&sr, kr->obs[0].t, pos) != kr->obs[i].t) {
 			kpi_series_period_format(&sr, kr->obs[i].t, 0, cal, p1);
 			kpi_error_set(err, KPI_EPARSE, 0,
-				      "%speriod %s (line %lu) is not the start of a %s; give --every",
-				      key, p1, kr->obs[i].line,
-				      kpi_period_unit_name(sr.unit));
+				      "%speriod %s is not the start of a %s; give --every",
+				      key, p1, kpi_period_unit_name(sr.unit));
+			series_error_at(s, kr->obs[i].line, err);
 			return bad_series(s, err);
 		}
 	}
@@ -606,6 +717,7 @@ kpi_series_set_add(struct kpi_series_set *s, const struct kpi_csv_record *rec,
 	const char *vf = rec->fields[s->value_idx];
 	static const char empty[] = "";
 	size_t i, slot;
+	unsigned long pos;
 	int added;
 	long t;
 	double y = NAN;
@@ -615,6 +727,9 @@ kpi_series_set_add(struct kpi_series_set *s, const struct kpi_csv_record *rec,
 		s->skipped++;
 		return KPI_OK;
 	}
+	pos = rec->line + (s->ninputs ? s->inputs[s->ninputs - 1].base : 0);
+	if (pos > s->last_pos)
+		s->last_pos = pos;
 	st = parse_time(s, tf, &t, err);
 	if (st != KPI_OK)
 		return kpi_error_column(err, st, o->time_col);
@@ -666,12 +781,12 @@ kpi_series_set_add(struct kpi_series_set *s, const struct kpi_csv_record *rec,
 		st = grow_rows(s, 1, err);
 		if (st != KPI_OK)
 			return st;
-		return push(&s->rows[0], t, y, rec->line, err);
+		return push(&s->rows[0], t, y, pos, err);
 	}
 	st = grow_rows(s, slot + 1, err);
 	if (st != KPI_OK)
 		return st;
-	return push(&s->rows[slot], t, y, rec->line, err);
+	return push(&s->rows[slot], t, y, pos, err);
 }
 
 enum kpi_status

@@ -212,10 +212,17 @@ struct run_opts {
 	int grouped;
 	int skip_bad_series;
 	const char *date_format;
+	size_t second_input;	/* > 0: lines from this index on are the
+				 * rows of a second input, "b.csv", whose
+				 * header line 1 is not repeated; the first
+				 * is "a.csv" */
 };
 
 /* Feed "key,date,amount" rows (header included) to a series set.  Returns
- * the first error; err gets its message and line. */
+ * the first error; err gets its message and line, error_input (to be
+ * freed) the input of a series error. */
+static char *error_input;
+
 static enum kpi_status
 feed(const char *const *lines, size_t nlines, const struct run_opts *ro,
      struct got *g, struct kpi_error *err)
@@ -274,6 +281,13 @@ feed(const char *const *lines, size_t nlines, const struct run_opts *ro,
 		rec.fields = (const char *const *)fields;
 		rec.nfields = 3;
 		rec.line = (unsigned long)i + 1;
+		if (ro->second_input && i >= ro->second_input)
+			rec.line = (unsigned long)(i - ro->second_input) + 2;
+		if (ro->second_input && i > 0)
+			assert_int_equal(kpi_series_set_input(set,
+					 i >= ro->second_input ? "b.csv"
+							       : "a.csv",
+					 err), KPI_OK);
 		rec.raw = lines[i];
 		rec.raw_len = strlen(lines[i]);
 		if (i == 0) {
@@ -291,6 +305,9 @@ feed(const char *const *lines, size_t nlines, const struct run_opts *ro,
 	kpi_csv_header_free(h);
 	if (st == KPI_OK)
 		st = kpi_series_set_finish(set, err);
+	error_input = NULL;
+	if (set && kpi_series_set_error_input(set))
+		error_input = strdup(kpi_series_set_error_input(set));
 	kpi_series_set_free(set);
 	kpi_date_format_free(fmt);
 	kpi_cli_common_free(&common);
@@ -397,7 +414,9 @@ test_series_every_moves_dates_to_period_starts(void **state)
 	ro.every = "quarter";
 	assert_int_equal(feed(rows, NELEM(rows), &ro, &g, &err), KPI_EPARSE);
 	assert_non_null(strstr(err.msg,
-			       "region \"a\": period 2026-01-01 appears on lines 2 and 3; aggregate first: kpi-agg -g region -t date --every quarter -a sum:amount"));
+			       "region \"a\": period 2026-01-01 is also on line 2; aggregate first: kpi-agg -g region -t date --every quarter -a sum:amount"));
+	assert_int_equal(err.line, 3);
+	assert_string_equal(err.column, "date");
 }
 
 static void
@@ -422,6 +441,50 @@ test_series_integer_index_with_season(void **state)
 	assert_string_equal(g.label[0], "1");
 }
 
+/* Rows of two inputs: a duplicate across them is reported at the second
+ * one's own line, and names the first by file and line. */
+static void
+test_series_errors_name_their_input(void **state)
+{
+	static const char *const rows[] = {
+		"region,date,amount",
+		"a,1,30", "a,2,10",		/* a.csv lines 2, 3 */
+		"b,1,5", "a,2,20", "a,4,1",	/* b.csv lines 2, 3, 4 */
+	};
+	struct run_opts ro = defaults;
+	struct got g;
+	struct kpi_error err;
+
+	(void)state;
+	ro.second_input = 3;
+	assert_int_equal(feed(rows, NELEM(rows), &ro, &g, &err), KPI_EPARSE);
+	assert_string_equal(err.msg,
+			    "region \"a\": period 2 is also on a.csv:3; aggregate first: kpi-agg -g region,date -a sum:amount");
+	assert_int_equal(err.line, 3);
+	assert_string_equal(err.column, "date");
+	assert_non_null(error_input);
+	assert_string_equal(error_input, "b.csv");
+	free(error_input);
+	/* without the duplicate, the gap before period 4 is b.csv's line 4,
+	 * after a.csv's line 3 */
+	ro.second_input = 3;
+	{
+		static const char *const gap[] = {
+			"region,date,amount",
+			"a,1,30", "a,2,10",
+			"b,1,5", "a,4,1",
+		};
+
+		assert_int_equal(feed(gap, NELEM(gap), &ro, &g, &err),
+				 KPI_EPARSE);
+	}
+	assert_string_equal(err.msg,
+			    "region \"a\": no row for period 3, between 2 (a.csv:3) and this row; give --fill zero or --fill interpolate");
+	assert_int_equal(err.line, 3);
+	assert_string_equal(error_input, "b.csv");
+	free(error_input);
+}
+
 static void
 test_series_duplicates_name_key_period_and_kpi_agg(void **state)
 {
@@ -437,7 +500,9 @@ test_series_duplicates_name_key_period_and_kpi_agg(void **state)
 	assert_int_equal(feed(rows, NELEM(rows), &defaults, &g, &err),
 			 KPI_EPARSE);
 	assert_string_equal(err.msg,
-			    "region \"a\": period 1 appears on lines 2 and 4; aggregate first: kpi-agg -g region,date -a sum:amount");
+			    "region \"a\": period 1 is also on line 2; aggregate first: kpi-agg -g region,date -a sum:amount");
+	assert_int_equal(err.line, 4);
+	assert_string_equal(err.column, "date");
 	assert_int_equal(g.count, 0);
 	/* with a bad-series handler the series is skipped */
 	ro.skip_bad_series = 1;
@@ -476,7 +541,9 @@ test_series_gap_is_an_error_unless_filled(void **state)
 	assert_int_equal(feed(no_empty, NELEM(no_empty), &ro, &g, &err),
 			 KPI_EPARSE);
 	assert_string_equal(err.msg,
-			    "region \"a\": no row for period 2026-02-01 (after 2026-01-01 on line 2); give --fill zero or --fill interpolate");
+			    "region \"a\": no row for period 2026-02-01, between 2026-01-01 (line 2) and this row; give --fill zero or --fill interpolate");
+	assert_int_equal(err.line, 3);
+	assert_string_equal(err.column, "date");
 	ro.fill = KPI_SERIES_FILL_ZERO;
 	assert_int_equal(feed(rows, NELEM(rows), &ro, &g, &err), KPI_OK);
 	assert_int_equal(g.n[0], 4);
@@ -641,6 +708,7 @@ main(void)
 		cmocka_unit_test(test_series_every_moves_dates_to_period_starts),
 		cmocka_unit_test(test_series_integer_index_with_season),
 		cmocka_unit_test(test_series_duplicates_name_key_period_and_kpi_agg),
+		cmocka_unit_test(test_series_errors_name_their_input),
 		cmocka_unit_test(test_series_gap_is_an_error_unless_filled),
 		cmocka_unit_test(test_series_interpolate_ends_take_the_nearest_value),
 		cmocka_unit_test(test_series_bad_values_and_missing_periods),

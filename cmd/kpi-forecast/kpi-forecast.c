@@ -83,7 +83,7 @@ usage(FILE *to)
 		"      --level LIST        interval levels in percent (default 80,95)\n"
 		"  -m, --method NAME       auto (default), naive, snaive, drift, mean, ses, holt,\n"
 		"                          damped, hw, hwm, ets, theta, arima, croston, sba, tsb,\n"
-		"                          tslm\n"
+		"                          tslm, dotm, ces\n"
 		"      --ets SPEC          ETS model, e.g. ZZZ (select), MAdM, ANN; implies -m ets\n"
 		"      --seed N            seed of simulated intervals (default 42)\n"
 		"Output:\n"
@@ -139,9 +139,11 @@ struct tool {
 	int header_written;
 	struct kpi_accuracy overall;
 	unsigned long series_done, series_skipped;
-	/* a series-level failure, reported after the read */
+	/* a series-level failure, reported after the read at its input */
 	int failed;
 	struct kpi_error fail;
+	const char *fail_input;
+	const struct kpi_cli_reader *reader;
 	/* threads */
 	pthread_t *threads;
 	int nthreads;
@@ -665,11 +667,17 @@ on_bad_series(void *ctx, struct kpi_error *err)
 {
 	struct tool *tl = ctx;
 
+	const char *input = kpi_series_set_error_input(tl->set);
+	char what[64];
+
 	if (tl->common.skip_bad) {
-		fprintf(stderr, "%s: skipped: %s\n", prog, err->msg);
+		snprintf(what, sizeof(what), "%s: skipped", prog);
+		kpi_cli_report(stderr, what, input, err);
 		tl->series_skipped++;
 		return KPI_OK;
 	}
+	if (!tl->failed)
+		tl->fail_input = input;
 	return stop_with(tl, err->status ? err->status : KPI_EPARSE, err);
 }
 
@@ -685,7 +693,13 @@ static enum kpi_status
 on_row(const struct kpi_csv_record *rec, void *ctx, struct kpi_error *err)
 {
 	struct tool *tl = ctx;
+	enum kpi_status st;
 
+	/* Rows remember their input, so that a duplicate or a gap found
+	 * later is reported at its file and line. */
+	st = kpi_series_set_input(tl->set, tl->reader->file, err);
+	if (st != KPI_OK)
+		return st;
 	return kpi_series_set_add(tl->set, rec, err);
 }
 
@@ -716,6 +730,7 @@ run(struct tool *tl, char *const *names, size_t nnames)
 	reader.on_header = on_header;
 	reader.on_row = on_row;
 	reader.ctx = tl;
+	tl->reader = &reader;
 	st = kpi_cli_read_inputs(&reader, names, nnames, &err);
 	if (st != KPI_OK) {
 		kpi_cli_report(stderr, prog, reader.file, &err);
@@ -744,7 +759,8 @@ run(struct tool *tl, char *const *names, size_t nnames)
 		/* A write error is reported by the commit, which knows its
 		 * cause (and keeps a closed pipe quiet). */
 		if (tl->fail.status != KPI_EIO) {
-			kpi_cli_report(stderr, prog, NULL, &tl->fail);
+			kpi_cli_report(stderr, prog, tl->fail_input,
+				       &tl->fail);
 			goto fail;
 		}
 	} else {

@@ -19,6 +19,10 @@
  *   croston, sba, tsb             Croston (1972); Syntetos & Boylan (2005);
  *                                 Teunter, Syntetos & Babai (2011)
  *   tslm                          linear trend + seasonal dummies (OLS)
+ *   dotm                          Fiorucci, Pellegrini, Louzada, Petropoulos
+ *                                 & Koehler (2016), as R forecTheta::dotm
+ *   ces                           Svetunkov, Kourentzes & Ord (2022), as R
+ *                                 smooth::auto.ces
  *   auto                          see kpi_fc_auto in forecast-auto.c
  */
 #ifndef KPI_FORECAST_H
@@ -46,6 +50,8 @@ enum kpi_fc_method {
 	KPI_FC_SBA,
 	KPI_FC_TSB,
 	KPI_FC_TSLM,
+	KPI_FC_DOTM,		/* dynamic optimised theta */
+	KPI_FC_CES,		/* complex exponential smoothing */
 	KPI_FC_NMETHODS,
 };
 
@@ -74,7 +80,7 @@ struct kpi_fc_spec {
 /* One fitted model and its forecasts.  Arrays are owned by the result and
  * freed by kpi_fc_result_free(); a zeroed struct is "empty". */
 struct kpi_fc_result {
-	char model[48];		/* e.g. "ETS(M,Ad,N)", "Theta", "ARIMA(0,1,1)" */
+	char model[128];	/* e.g. "ETS(M,Ad,N)", "Theta", "ARIMA(0,1,1)" */
 	int h;			/* horizon */
 	size_t n;		/* observations fitted */
 	size_t nlevels;
@@ -131,6 +137,14 @@ enum kpi_status kpi_fc_theta(const double *y, size_t n,
 enum kpi_status kpi_fc_arima(const double *y, size_t n,
 			     const struct kpi_fc_spec *spec,
 			     struct kpi_fc_result *out, struct kpi_error *err);
+/* dotm (forecast-dotm.c) */
+enum kpi_status kpi_fc_dotm(const double *y, size_t n,
+			    const struct kpi_fc_spec *spec,
+			    struct kpi_fc_result *out, struct kpi_error *err);
+/* ces (forecast-ces.c) */
+enum kpi_status kpi_fc_ces(const double *y, size_t n,
+			   const struct kpi_fc_spec *spec,
+			   struct kpi_fc_result *out, struct kpi_error *err);
 /* auto (forecast-auto.c) */
 enum kpi_status kpi_fc_auto(const double *y, size_t n,
 			    const struct kpi_fc_spec *spec,

@@ -115,6 +115,17 @@ void kpi_series_set_free(struct kpi_series_set *s);	/* NULL is fine */
 enum kpi_status kpi_series_set_header(struct kpi_series_set *s,
 				      const struct kpi_csv_header *h,
 				      struct kpi_error *err);
+/* The records that follow come from the input `name` (copied; a name
+ * equal to the last one changes nothing).  Their lines are that input's
+ * own, and a series error (duplicate period, gap) is then reported at the
+ * line of its input that kpi_series_set_error_input() names.  Without it
+ * every record is taken to come from one input. */
+enum kpi_status kpi_series_set_input(struct kpi_series_set *s,
+				     const char *name, struct kpi_error *err);
+/* The input of the line in the last series error handed to on_bad_series
+ * or returned (err->line, err->column the time column); NULL when no input
+ * was named. */
+const char *kpi_series_set_error_input(const struct kpi_series_set *s);
 /* One record.  A status from the callback (grouped mode) is returned. */
 enum kpi_status kpi_series_set_add(struct kpi_series_set *s,
 				   const struct kpi_csv_record *rec,
