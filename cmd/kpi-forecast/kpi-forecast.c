@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kpi-config.h"
 #include "kpi/cli.h"
 #include "kpi/forecast.h"
 #include "kpi/num.h"
@@ -860,9 +859,8 @@ main(int argc, char **argv)
 	const char *every_text = NULL, *fill_text = NULL, *method_text = NULL;
 	const char *report_text = NULL;
 	size_t nkeys = 0;
-	int c, status = KPI_EXIT_USAGE, backtest = 0, origins_given = 0;
+	int c, shared, status = KPI_EXIT_USAGE, backtest = 0, origins_given = 0;
 	long v;
-	enum kpi_status st;
 
 	kpi_init();
 	/* A closed downstream pipe is reported by write errors (EPIPE), which
@@ -965,23 +963,12 @@ main(int argc, char **argv)
 		case OPT_PROGRESS:
 			tl->progress = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			status = fflush(stdout) == 0 && !ferror(stdout)
-					 ? KPI_EXIT_OK : KPI_EXIT_DATA;
-			goto out;
-		case 'V':
-			printf("%s %s\n", prog, KPI_VERSION);
-			status = KPI_EXIT_OK;
-			goto out;
-		case '?':
-			fprintf(stderr, "Try '%s --help' for more information.\n",
-				prog);
-			goto out;
 		default:
-			st = kpi_cli_common_set(&tl->common, c, optarg, &err);
-			if (st != KPI_OK) {
-				status = usage_error("%s", err.msg);
+			shared = kpi_cli_shared_option(stderr, prog, c, optarg,
+						       &tl->common, longopts,
+						       usage);
+			if (shared != KPI_CLI_GO_ON) {
+				status = shared;
 				goto out;
 			}
 			break;
