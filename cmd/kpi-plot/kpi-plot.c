@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpi-config.h"
 #include "kpi/cli.h"
 #include "kpi/plot.h"
 
@@ -93,7 +92,7 @@ main(int argc, char **argv)
 	struct kpi_date_format *fmt = NULL;
 	const char **ys = NULL, **groups = NULL;
 	size_t ny = 0, ngroups = 0;
-	int c, status = KPI_EXIT_USAGE;
+	int c, shared, status = KPI_EXIT_USAGE;
 	long v;
 	enum kpi_status st;
 
@@ -136,21 +135,13 @@ main(int argc, char **argv)
 		case OPT_FITTED:
 			opt.fitted = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			status = fflush(stdout) == 0 && !ferror(stdout)
-					 ? KPI_EXIT_OK : KPI_EXIT_DATA;
-			goto out;
-		case 'V':
-			printf("%s %s\n", prog, KPI_VERSION);
-			status = KPI_EXIT_OK;
-			goto out;
-		case '?':
-			fprintf(stderr, "Try '%s --help' for more information.\n",
-				prog);
-			goto out;
 		default:
-			st = kpi_cli_common_set(&common, c, optarg, &err);
+			shared = kpi_cli_shared_option(stderr, prog, c, optarg,
+						       &common, longopts, usage);
+			if (shared != KPI_CLI_GO_ON) {
+				status = shared;
+				goto out;
+			}
 			break;
 		}
 		if (st != KPI_OK) {
