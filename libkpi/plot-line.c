@@ -168,6 +168,47 @@ legend_of(const struct plot_table *t, size_t ny, int line,
 	}
 }
 
+/* The interval band of series j (columns COL_lo, COL_hi beside it): one
+ * polygon per run of rows where both ends are known, the upper ends
+ * forward and the lower ends back, in the series' colour. */
+static void
+draw_band(struct kpi_svg *svg, const struct plot_table *t,
+	  const struct plot_order *o, size_t from, size_t to, size_t klo,
+	  const struct plot_xaxis *xa, const struct plot_yaxis *ya,
+	  const struct plot_area *a, const char *color, struct series_path *s)
+{
+	char style[96];
+	size_t i, start, n, k;
+
+	snprintf(style, sizeof(style),
+		 "fill=\"%s\" fill-opacity=\"0.2\" stroke=\"none\"", color);
+	for (start = from; start < to; start = i + 1) {
+		for (i = start; i < to && isfinite(plot_num(t, o[i].row, klo)) &&
+			    isfinite(plot_num(t, o[i].row, klo + 1)); i++)
+			;
+		n = 0;
+		for (k = start; k < i; k++) {
+			s->xs[n] = plot_x(xa, a, o[k].x);
+			s->ys[n++] = plot_y(ya, a, plot_num(t, o[k].row, klo + 1));
+		}
+		for (k = i; k-- > start;) {
+			s->xs[n] = plot_x(xa, a, o[k].x);
+			s->ys[n++] = plot_y(ya, a, plot_num(t, o[k].row, klo));
+		}
+		if (i - start >= 2)
+			kpi_svg_poly(svg, "band", s->xs, s->ys, n, 1, style);
+	}
+}
+
+/* Numeric column of the interval ends of series j, or SIZE_MAX: both
+ * COL_lo and COL_hi must be in the input. */
+static size_t
+interval_of(const struct plot_table *t, size_t ny, size_t j)
+{
+	return t->num_idx[ny + 2 * j] != SIZE_MAX &&
+	       t->num_idx[ny + 2 * j + 1] != SIZE_MAX ? ny + 2 * j : SIZE_MAX;
+}
+
 static enum kpi_status
 write_lines(struct kpi_plot *p, struct kpi_svg *svg, size_t ny,
 	    struct kpi_error *err)
@@ -181,9 +222,9 @@ write_lines(struct kpi_plot *p, struct kpi_svg *svg, size_t ny,
 	struct series_path s = { NULL, NULL, 0 };
 	struct plot_order *o = NULL;
 	const char **labels = NULL;
-	size_t nl = ny > 1 ? ny : 0, ncat, i, j, from, to;
+	size_t nl = ny > 1 ? ny : 0, ncat, i, j, from, to, nk = 0;
 	double xmin, xmax, ymin, ymax;
-	size_t ks[KPI_PLOT_MAX_Y];
+	size_t ks[3 * KPI_PLOT_MAX_Y];
 	char name[512];
 
 	legend_of(t, ny, 1, legend);
@@ -198,13 +239,20 @@ write_lines(struct kpi_plot *p, struct kpi_svg *svg, size_t ny,
 		plot_x_range(t, &xmin, &xmax);
 		plot_xaxis_values(&xa, t->xkind, xmin, xmax, a.x1 - a.x0);
 	}
-	for (j = 0; j < ny; j++)
-		ks[j] = j;
-	plot_num_range(t, ks, ny, &ymin, &ymax);
-	plot_yaxis_init(&ya, ymin, ymax, a.y1 - a.y0, 0);
+	/* The bands are drawn, so the axis holds them. */
+	for (j = 0; j < ny; j++) {
+		ks[nk++] = j;
+		if (interval_of(t, ny, j) != SIZE_MAX) {
+			ks[nk++] = ny + 2 * j;
+			ks[nk++] = ny + 2 * j + 1;
+		}
+	}
+	plot_num_range(t, ks, nk, &ymin, &ymax);
+	plot_yaxis_init(&ya, p, ymin, ymax, 0, a.y1 - a.y0,
+			plot_percent(p, t->num_names, ny));
 	o = plot_sort_rows(t);
-	s.xs = malloc((t->nrows + 1) * sizeof(double));
-	s.ys = malloc((t->nrows + 1) * sizeof(double));
+	s.xs = malloc((2 * t->nrows + 1) * sizeof(double));
+	s.ys = malloc((2 * t->nrows + 1) * sizeof(double));
 	if (!o || !s.xs || !s.ys)
 		goto nomem;
 	plot_frame_draw(&f, p, svg, legend, nl);
@@ -217,9 +265,17 @@ write_lines(struct kpi_plot *p, struct kpi_svg *svg, size_t ny,
 		plot_panel_begin(svg, &a, t->nkeys ? name : NULL);
 		plot_yaxis_draw(svg, &ya, &a);
 		plot_xaxis_draw(svg, &xa, &a);
+		plot_marks_begin(svg, &ya, &a);
+		for (j = 0; j < ny; j++)
+			if (interval_of(t, ny, j) != SIZE_MAX)
+				draw_band(svg, t, o, from, to, ny + 2 * j, &xa,
+					  &ya, &a,
+					  plot_palette[j % PLOT_PALETTE_SIZE],
+					  &s);
 		for (j = 0; j < ny; j++)
 			draw_series(svg, p, o, from, to, j, &xa, &ya, &a,
 				    plot_palette[j % PLOT_PALETTE_SIZE], &s);
+		plot_marks_end(svg, &ya);
 		kpi_svg_group_end(svg);
 	}
 	free(o);
@@ -353,27 +409,27 @@ bar_label(const struct plot_table *t, const struct plot_bar_spec *spec,
 	kpi_scale_label(c->sum, 0, spec->percent, buf);
 }
 
+/* A bar with its label, and its interval [lo, hi] as a whisker when both
+ * are finite. */
 static void
 draw_bar(struct kpi_svg *svg, const struct plot_table *t,
 	 const struct plot_bar_spec *spec, const struct bar_cell *c, size_t j,
-	 double left, double w, const struct plot_yaxis *ya,
-	 const struct plot_area *a)
+	 double left, double w, double lo, double hi,
+	 const struct plot_yaxis *ya, const struct plot_area *a)
 {
 	char style[64], label[2 * KPI_LABEL_BUFSZ + 2];
-	double y0 = plot_y(ya, a, 0), y = plot_y(ya, a, c->sum), top = y;
-	double lo, hi;
+	/* Bars start at zero, or at the end of an axis (--y-min) that does
+	 * not reach it. */
+	double base = fmin(fmax(0, ya->axis.lo), ya->axis.hi);
+	double y0 = plot_y(ya, a, base), y = plot_y(ya, a, c->sum), top = y;
 
 	snprintf(style, sizeof(style), "fill=\"%s\"",
 		 plot_palette[j % PLOT_PALETTE_SIZE]);
 	kpi_svg_rect(svg, "bar", left, fmin(y, y0), w, fabs(y0 - y), style);
-	if (c->rows == 1 && spec->lo[j] != SIZE_MAX) {
-		lo = plot_num(t, c->last, spec->lo[j]);
-		hi = plot_num(t, c->last, spec->hi[j]);
-		if (isfinite(lo) && isfinite(hi)) {
-			plot_whisker(svg, left + w / 2, plot_y(ya, a, lo),
-				     plot_y(ya, a, hi), fmin(4, w / 4));
-			top = fmin(top, plot_y(ya, a, hi));
-		}
+	if (isfinite(lo) && isfinite(hi)) {
+		plot_whisker(svg, left + w / 2, plot_y(ya, a, lo),
+			     plot_y(ya, a, hi), fmin(4, w / 4));
+		top = fmin(top, plot_y(ya, a, hi));
 	}
 	bar_label(t, spec, c, label);
 	if (kpi_svg_text_width(kpi_svg_text_chars(label), 10) > w + 8)
@@ -393,6 +449,34 @@ draw_bar(struct kpi_svg *svg, const struct plot_table *t,
 			     label);
 }
 
+/* The rate of the step from the bar before into this one, in the gap
+ * between them (x the gap's middle, gap its width), at the height of the
+ * middle of this bar: the first of "→ 66.7%", "66.7%" and "67%" that fits
+ * the gap, or nothing. */
+static void
+draw_step_rate(struct kpi_svg *svg, double rate, double x, double gap,
+	       double y_bar, const struct plot_yaxis *ya,
+	       const struct plot_area *a)
+{
+	char label[KPI_LABEL_BUFSZ + 8];
+	double base = plot_y(ya, a, fmin(fmax(0, ya->axis.lo), ya->axis.hi));
+	double y = base - y_bar >= 14 ? (base + y_bar) / 2 + 3.5 : base - 4;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		const char *arrow = i == 0 ? "\xe2\x86\x92 " : "";	/* U+2192 */
+		size_t n = strlen(arrow);
+
+		memcpy(label, arrow, n);
+		kpi_scale_label(rate, i == 2 ? 0.01 : 0, 1, label + n);
+		if (kpi_svg_text_width(kpi_svg_text_chars(label), 10) <= gap - 2) {
+			kpi_svg_text(svg, "step-rate", x, y, KPI_SVG_MIDDLE, 10,
+				     0, "fill=\"#555555\"", label);
+			return;
+		}
+	}
+}
+
 enum kpi_status
 plot_bars(struct kpi_plot *p, struct kpi_svg *svg,
 	  const struct plot_bar_spec *spec, struct kpi_error *err)
@@ -409,7 +493,8 @@ plot_bars(struct kpi_plot *p, struct kpi_svg *svg,
 	size_t npanels = plot_npanels(t), ny = spec->ny, ncat = 0;
 	size_t nl = ny > 1 ? ny : 0, i, j, c, k, pi, nshown = 0;
 	size_t *shown = NULL;
-	double ymin = 0, ymax = 0;
+	const struct bar_cell *prev;
+	double ymin = INFINITY, ymax = -INFINITY;
 	enum kpi_status st;
 
 	for (j = 0; j < ny; j++) {
@@ -481,9 +566,16 @@ plot_bars(struct kpi_plot *p, struct kpi_svg *svg,
 	frame_for(&f, p, nl, plot_xaxis_extra_bottom(&xa), 0, &a);
 	/* Room above the bars for their labels; a share stops at 100%, whose
 	 * labels go in the margin above. */
-	if (!(spec->percent && ymax <= 1))
-		ymax += (ymax - ymin) * 0.06;
-	plot_yaxis_init(&ya, ymin, ymax, a.y1 - a.y0, spec->percent);
+	if (ymin > ymax) {	/* no bars */
+		ymin = 0;
+		ymax = 0;
+	}
+	if (spec->to_one && !p->opt->has_y_max)
+		ymax = fmax(ymax, 1);
+	plot_yaxis_init(&ya, p, ymin, ymax,
+			spec->percent && ymax <= 1 ? 0 : 0.06, a.y1 - a.y0,
+			spec->percent);
+	plot_yaxis_note_base(p, &ya);
 	plot_frame_draw(&f, p, svg, legend, nl);
 	if (t->nrows == 0)
 		plot_no_data(svg, &f);
@@ -493,6 +585,8 @@ plot_bars(struct kpi_plot *p, struct kpi_svg *svg,
 		plot_panel_begin(svg, &a, t->nkeys ? name : NULL);
 		plot_yaxis_draw(svg, &ya, &a);
 		plot_xaxis_draw(svg, &xa, &a);
+		plot_marks_begin(svg, &ya, &a);
+		prev = NULL;
 		for (k = 0; k < nshown; k++) {
 			double left, band, w;
 
@@ -503,13 +597,38 @@ plot_bars(struct kpi_plot *p, struct kpi_svg *svg,
 				const struct bar_cell *cell =
 					&cells[(t->slot_at[pi] * ncat + c) *
 					       ny + j];
+				double lo = NAN, hi = NAN, rate = NAN;
 
-				if (cell->rows)
-					draw_bar(svg, t, spec, cell, j,
-						 left + band * 0.15 + (double)j * w,
-						 w, &ya, &a);
+				if (!cell->rows) {
+					prev = NULL;
+					continue;
+				}
+				if (cell->rows == 1 && spec->lo[j] != SIZE_MAX) {
+					lo = plot_num(t, cell->last, spec->lo[j]);
+					hi = plot_num(t, cell->last, spec->hi[j]);
+				}
+				if (prev && prev->rows == 1 && cell->rows == 1 &&
+				    spec->step_rate != SIZE_MAX)
+					rate = plot_num(t, prev->last,
+							spec->step_rate);
+				if (isfinite(rate) && spec->step_lo != SIZE_MAX) {
+					lo = prev->sum *
+					     plot_num(t, prev->last, spec->step_lo);
+					hi = prev->sum *
+					     plot_num(t, prev->last, spec->step_hi);
+				}
+				draw_bar(svg, t, spec, cell, j,
+					 left + band * 0.15 + (double)j * w, w,
+					 lo, hi, &ya, &a);
+				if (isfinite(rate))
+					draw_step_rate(svg, rate, left,
+						       band * 0.3,
+						       plot_y(&ya, &a, cell->sum),
+						       &ya, &a);
+				prev = cell;
 			}
 		}
+		plot_marks_end(svg, &ya);
 		kpi_svg_group_end(svg);
 	}
 out:
@@ -535,15 +654,15 @@ plot_line_write(struct kpi_plot *p, struct kpi_svg *svg,
 		spec.ny = ny;
 		for (j = 0; j < ny; j++) {
 			spec.y[j] = j;
-			spec.lo[j] = t->num_idx[ny + 2 * j] != SIZE_MAX &&
-				     t->num_idx[ny + 2 * j + 1] != SIZE_MAX
-				     ? ny + 2 * j : SIZE_MAX;
+			spec.lo[j] = interval_of(t, ny, j);
 			spec.hi[j] = spec.lo[j] == SIZE_MAX ? SIZE_MAX
 				     : ny + 2 * j + 1;
 			spec.y_names[j] = t->num_names[j];
 		}
 		spec.count_num = SIZE_MAX;
 		spec.count_den = SIZE_MAX;
+		spec.step_rate = SIZE_MAX;
+		spec.percent = plot_percent(p, t->num_names, ny);
 		return plot_bars(p, svg, &spec, err);
 	}
 	if (t->nrows == 0) {

@@ -89,6 +89,40 @@ kpi_ticks_value(const struct kpi_ticks *t, size_t i)
 	return v == 0 ? 0 : v;	/* no -0 */
 }
 
+/* ==== Value axes ==== */
+
+void
+kpi_axis_value(double min, double max, int want, const double *fix_lo,
+	       const double *fix_hi, struct kpi_axis *a)
+{
+	double lo, hi, quarter;
+
+	if (!isfinite(min))
+		min = 0;
+	if (!isfinite(max))
+		max = 0;
+	lo = fix_lo ? *fix_lo : fmin(min, 0);
+	hi = fix_hi ? *fix_hi : fmax(max, 0);
+	if (hi < lo) {	/* a fixed end beyond all the data */
+		if (fix_lo && !fix_hi)
+			hi = lo;
+		else if (fix_hi && !fix_lo)
+			lo = hi;
+	}
+	kpi_ticks_nice(lo, hi, want, &a->ticks);
+	a->lo = fix_lo ? *fix_lo : a->ticks.lo;
+	a->hi = fix_hi ? *fix_hi : a->ticks.hi;
+	if (fix_lo && fix_hi)
+		return;
+	quarter = a->ticks.step / 4;
+	if (!fix_lo && min < 0 && max > 0 && -min < a->ticks.step &&
+	    -min <= max)
+		a->lo = -ceil(-min / quarter) * quarter;
+	if (!fix_hi && max > 0 && min < 0 && max < a->ticks.step &&
+	    max <= -min)
+		a->hi = ceil(max / quarter) * quarter;
+}
+
 /* ==== Labels ==== */
 
 /* Decimals that show step (in units) exactly, at most 6. */

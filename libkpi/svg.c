@@ -221,6 +221,36 @@ kpi_svg_group_end(struct kpi_svg *s)
 	fputs("</g>\n", s->out);
 }
 
+void
+kpi_svg_viewport_begin(struct kpi_svg *s, const char *cls, double x, double y,
+		       double w, double h)
+{
+	/* A nested <svg> clips what it holds to its viewport (overflow is
+	 * hidden by default: SVG 1.1, 14.3, "overflow"); with a viewBox equal to
+	 * its box the coordinates inside stay those of the page.  A
+	 * <clipPath> would need an id. */
+	put_open(s->out, "svg", cls);
+	put_attr(s->out, "x", x);
+	put_attr(s->out, "y", y);
+	put_attr(s->out, "width", w);
+	put_attr(s->out, "height", h);
+	fputs(" viewBox=\"", s->out);
+	put_num(s->out, x);
+	fputc(' ', s->out);
+	put_num(s->out, y);
+	fputc(' ', s->out);
+	put_num(s->out, w);
+	fputc(' ', s->out);
+	put_num(s->out, h);
+	fputs("\" overflow=\"hidden\">\n", s->out);
+}
+
+void
+kpi_svg_viewport_end(struct kpi_svg *s)
+{
+	fputs("</svg>\n", s->out);
+}
+
 static void
 put_rect(struct kpi_svg *s, const char *cls, double x, double y, double w,
 	 double h, const char *style)

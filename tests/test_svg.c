@@ -138,6 +138,27 @@ test_elements_are_written_as_documented(void **state)
 	free(buf);
 }
 
+static void
+test_viewport_keeps_page_coordinates(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct kpi_svg s;
+
+	(void)state;
+	assert_non_null(f);
+	s.out = f;
+	kpi_svg_viewport_begin(&s, "marks", 64, 40, 628.5, 316);
+	kpi_svg_viewport_end(&s);
+	fclose(f);
+	/* the viewBox is the box itself, so a point inside keeps its
+	 * coordinates; overflow hidden clips what lies outside */
+	assert_string_equal(buf,
+			    "<svg class=\"marks\" x=\"64\" y=\"40\" width=\"628.5\" height=\"316\" viewBox=\"64 40 628.5 316\" overflow=\"hidden\">\n</svg>\n");
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -148,6 +169,7 @@ main(void)
 		cmocka_unit_test(test_escape_neutralises_bidi_controls),
 		cmocka_unit_test(test_text_chars_counts_code_points),
 		cmocka_unit_test(test_elements_are_written_as_documented),
+		cmocka_unit_test(test_viewport_keeps_page_coordinates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
