@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpi/num.h"
 #include "plot-internal.h"
 
 /* Okabe & Ito (2008), "Color Universal Design": blue, orange, bluish
@@ -250,6 +251,20 @@ plot_marks_end(struct kpi_svg *svg, const struct plot_yaxis *y)
 {
 	if (y->clip)
 		kpi_svg_viewport_end(svg);
+}
+
+void
+plot_share_label(double v, char *buf)
+{
+	size_t n;
+
+	if (v == 0 || v == 1 || !isfinite(v) || fabs(v) < 0.001 ||
+	    fabs(v) >= 10) {
+		kpi_scale_label(v, 0, 1, buf);
+		return;
+	}
+	n = kpi_num_format(v * 100, 1, buf);
+	strcpy(buf + n, "%");
 }
 
 /* ==== x axes ==== */

@@ -185,11 +185,18 @@ draw_cells(struct kpi_svg *svg, const struct heat *h, size_t panel,
 		x = a->x0 + (t->x[i] - h->age0) * cw;
 		y = a->y0 + (double)row * ch;
 		heat_colour(u, colour, sizeof(colour));
-		kpi_scale_label(v, h->percent ? 0.01 : 0, h->percent, label);
+		if (h->percent)
+			plot_share_label(v, label);
+		else
+			kpi_scale_label(v, 0, 0, label);
 		snprintf(tip, sizeof(tip), "%s, %s %g: %s",
 			 h->cohort_labels[row], t->x_name, t->x[i], label);
 		kpi_svg_rect_titled(svg, "cell", x + 0.5, y + 0.5, cw - 1,
 				    ch - 1, colour, tip);
+		/* "14.7%" as in the tables, else "15%" when that is too wide */
+		if (h->percent &&
+		    kpi_svg_text_width(kpi_svg_text_chars(label), font) > cw - 3)
+			kpi_scale_label(v, 0.01, 1, label);
 		if (font < 7 ||
 		    kpi_svg_text_width(kpi_svg_text_chars(label), font) > cw - 3)
 			continue;

@@ -212,6 +212,11 @@ struct plot_yaxis {
 void plot_yaxis_init(struct plot_yaxis *y, struct kpi_plot *p, double min,
 		     double max, double headroom, double height_px,
 		     int percent);
+/* A share as the label of a bar: one decimal, as the kpi report tables
+ * write them ("62.0%", "46.4%"), but "0%" and "100%"; three significant
+ * digits below 0.1% and from 1000% ("0.0421%", "1500%").  KPI_LABEL_BUFSZ
+ * bytes. */
+void plot_share_label(double v, char *buf);
 /* Say on the chart when the axis (fixed by --y-min or --y-max) does not
  * reach zero, where bars start. */
 void plot_yaxis_note_base(struct kpi_plot *p, const struct plot_yaxis *y);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kpi/date.h"
+#include "kpi/num.h"
 #include "plot-internal.h"
 
 enum kpi_status
@@ -383,9 +384,22 @@ struct bar_cell {
 	size_t last;
 };
 
+/* A count in full when it is a whole number below 100000 ("4606", as
+ * the tables beside the charts write it), else short ("4.61k"). */
+static void
+count_label(double v, int short_form, char *buf)
+{
+	if (!short_form && v == floor(v) && fabs(v) < 1e5)
+		kpi_num_format(v, 0, buf);
+	else
+		kpi_scale_label(v, 0, 0, buf);
+}
+
+/* The label of a bar: "converted/entered", the entered count, or the
+ * value; short_form writes counts with k, M ... */
 static void
 bar_label(const struct plot_table *t, const struct plot_bar_spec *spec,
-	  const struct bar_cell *c, char *buf)
+	  const struct bar_cell *c, int short_form, char *buf)
 {
 	double num, den;
 
@@ -396,17 +410,20 @@ bar_label(const struct plot_table *t, const struct plot_bar_spec *spec,
 		den = spec->count_den == SIZE_MAX ? NAN
 			: plot_num(t, c->last, spec->count_den);
 		if (isfinite(num)) {
-			kpi_scale_label(num, 0, 0, a);
+			count_label(num, short_form, a);
 			if (!isfinite(den)) {
 				strcpy(buf, a);
 				return;
 			}
-			kpi_scale_label(den, 0, 0, b);
+			count_label(den, short_form, b);
 			snprintf(buf, 2 * KPI_LABEL_BUFSZ + 2, "%s/%s", a, b);
 			return;
 		}
 	}
-	kpi_scale_label(c->sum, 0, spec->percent, buf);
+	if (spec->percent)
+		plot_share_label(c->sum, buf);
+	else
+		kpi_scale_label(c->sum, 0, 0, buf);
 }
 
 /* A bar with its label, and its interval [lo, hi] as a whisker when both
@@ -431,7 +448,9 @@ draw_bar(struct kpi_svg *svg, const struct plot_table *t,
 			     plot_y(ya, a, hi), fmin(4, w / 4));
 		top = fmin(top, plot_y(ya, a, hi));
 	}
-	bar_label(t, spec, c, label);
+	bar_label(t, spec, c, 0, label);
+	if (kpi_svg_text_width(kpi_svg_text_chars(label), 10) > w + 8)
+		bar_label(t, spec, c, 1, label);
 	if (kpi_svg_text_width(kpi_svg_text_chars(label), 10) > w + 8)
 		return;
 	if (c->sum < 0)
@@ -451,30 +470,36 @@ draw_bar(struct kpi_svg *svg, const struct plot_table *t,
 
 /* The rate of the step from the bar before into this one, in the gap
  * between them (x the gap's middle, gap its width), at the height of the
- * middle of this bar: the first of "→ 66.7%", "66.7%" and "67%" that fits
- * the gap, or nothing. */
+ * middle of this bar: an arrow across the gap with the rate above it,
+ * "46.4%", or "46%" when that does not fit, or nothing. */
 static void
 draw_step_rate(struct kpi_svg *svg, double rate, double x, double gap,
 	       double y_bar, const struct plot_yaxis *ya,
 	       const struct plot_area *a)
 {
-	char label[KPI_LABEL_BUFSZ + 8];
+	char label[KPI_LABEL_BUFSZ], n[6][KPI_SVG_NUMSZ], d[12 * KPI_SVG_NUMSZ];
 	double base = plot_y(ya, a, fmin(fmax(0, ya->axis.lo), ya->axis.hi));
-	double y = base - y_bar >= 14 ? (base + y_bar) / 2 + 3.5 : base - 4;
-	int i;
+	double y = base - y_bar >= 30 ? (base + y_bar) / 2 : base - 15;
+	double half = gap / 2 - 3;
 
-	for (i = 0; i < 3; i++) {
-		const char *arrow = i == 0 ? "\xe2\x86\x92 " : "";	/* U+2192 */
-		size_t n = strlen(arrow);
-
-		memcpy(label, arrow, n);
-		kpi_scale_label(rate, i == 2 ? 0.01 : 0, 1, label + n);
-		if (kpi_svg_text_width(kpi_svg_text_chars(label), 10) <= gap - 2) {
-			kpi_svg_text(svg, "step-rate", x, y, KPI_SVG_MIDDLE, 10,
-				     0, "fill=\"#555555\"", label);
-			return;
-		}
-	}
+	plot_share_label(rate, label);
+	if (kpi_svg_text_width(kpi_svg_text_chars(label), 10) > gap - 2)
+		kpi_scale_label(rate, 0.01, 1, label);
+	if (kpi_svg_text_width(kpi_svg_text_chars(label), 10) > gap - 2 ||
+	    half < 4)
+		return;
+	kpi_svg_num(x - half, n[0]);
+	kpi_svg_num(y, n[1]);
+	kpi_svg_num(x + half, n[2]);
+	kpi_svg_num(x + half - 4, n[3]);
+	kpi_svg_num(y - 3, n[4]);
+	kpi_svg_num(y + 3, n[5]);
+	snprintf(d, sizeof(d), "M%s %sH%sM%s %sL%s %sL%s %s", n[0], n[1], n[2],
+		 n[3], n[4], n[2], n[1], n[3], n[5]);
+	kpi_svg_path(svg, "step-arrow", d,
+		     "fill=\"none\" stroke=\"#777777\" stroke-width=\"1\"");
+	kpi_svg_text(svg, "step-rate", x, y - 5, KPI_SVG_MIDDLE, 10, 0,
+		     "fill=\"#444444\"", label);
 }
 
 enum kpi_status

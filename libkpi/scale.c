@@ -91,6 +91,25 @@ kpi_ticks_value(const struct kpi_ticks *t, size_t i)
 
 /* ==== Value axes ==== */
 
+/* Heckbert's step rounds the range up before dividing it (529.6k becomes
+ * 1M, in steps of 200k), which can leave a third of an axis empty.  The
+ * next finer nice step (1 -> 0.5, 2 -> 1, 5 -> 2) is taken when its outer
+ * ticks span less and there are at most want + 1 of them. */
+static void
+finer_ticks(double lo, double hi, int want, struct kpi_ticks *t)
+{
+	double mantissa = t->step / pow(10, floor(log10(t->step)));
+	struct kpi_ticks u;
+
+	u.step = t->step * (mantissa < 4 ? 0.5 : 0.4);
+	u.lo = floor(lo / u.step) * u.step;
+	u.hi = ceil(hi / u.step) * u.step;
+	u.n = (size_t)llround((u.hi - u.lo) / u.step) + 1;
+	if (u.n <= (size_t)want + 1 &&
+	    u.hi - u.lo < t->hi - t->lo - u.step / 2)
+		*t = u;
+}
+
 void
 kpi_axis_value(double min, double max, int want, const double *fix_lo,
 	       const double *fix_hi, struct kpi_axis *a)
@@ -110,6 +129,8 @@ kpi_axis_value(double min, double max, int want, const double *fix_lo,
 			lo = hi;
 	}
 	kpi_ticks_nice(lo, hi, want, &a->ticks);
+	if (!(fix_lo && fix_hi) && hi > lo)
+		finer_ticks(lo, hi, want, &a->ticks);
 	a->lo = fix_lo ? *fix_lo : a->ticks.lo;
 	a->hi = fix_hi ? *fix_hi : a->ticks.hi;
 	if (fix_lo && fix_hi)

@@ -100,7 +100,8 @@ test_value_axis_holds_zero_and_ends_at_outer_ticks(void **state)
 
 	(void)state;
 	/* 105..543 with zero: kpi_ticks_nice(0, 543, 5): range
-	 * nicenum(543) = 1000, step nicenum(250, rounded) = 200, hi 600 */
+	 * nicenum(543) = 1000, step nicenum(250, rounded) = 200, hi 600;
+	 * the finer step 100 would need 7 ticks, more than 5 + 1 */
 	kpi_axis_value(105, 543, 5, NULL, NULL, &a);
 	assert_close(a.lo, 0, 0);
 	assert_close(a.hi, 600, 1e-9);
@@ -114,6 +115,38 @@ test_value_axis_holds_zero_and_ends_at_outer_ticks(void **state)
 	assert_close(a.lo, 0, 0);
 	assert_close(a.hi, 0.2, 1e-15);
 	assert_close(a.ticks.step, 0.05, 1e-15);
+}
+
+static void
+test_value_axis_takes_a_finer_step_that_spans_less(void **state)
+{
+	struct kpi_axis a;
+
+	(void)state;
+	/* the waterfall of the weekly report, 0..252k with 4 ticks wanted:
+	 * range nicenum(252k) = 500k, step nicenum(166.7k, rounded) = 200k,
+	 * 0..400k in 3 ticks; the finer 100k gives 0..300k in 4 (<= 4 + 1) */
+	kpi_axis_value(0, 252000, 4, NULL, NULL, &a);
+	assert_close(a.ticks.step, 100000, 1e-6);
+	assert_close(a.hi, 300000, 1e-6);
+	assert_int_equal(a.ticks.n, 4);
+	/* 0..2650 with 7: step 1000 gives 0..3000, and so would 500: the
+	 * span is no smaller, so the step stays 1000 */
+	kpi_axis_value(0, 2650, 7, NULL, NULL, &a);
+	assert_close(a.ticks.step, 1000, 1e-9);
+	/* 0..0.6552 with 7: 0.2 gives 0..0.8, 0.1 gives 0..0.7 in 8 ticks */
+	kpi_axis_value(0, 0.6552, 7, NULL, NULL, &a);
+	assert_close(a.ticks.step, 0.1, 1e-15);
+	assert_close(a.hi, 0.7, 1e-12);
+	/* a step of 5 refines to 2: 0..1200 with 6: range nicenum(1200) =
+	 * 2000, step nicenum(400, rounded) = 500, 0..1500; 200 gives
+	 * 0..1200 in 7 ticks (<= 6 + 1); with 5 wanted it would not */
+	kpi_axis_value(0, 1200, 6, NULL, NULL, &a);
+	assert_close(a.ticks.step, 200, 1e-9);
+	assert_close(a.hi, 1200, 1e-9);
+	kpi_axis_value(0, 1200, 5, NULL, NULL, &a);
+	assert_close(a.ticks.step, 500, 1e-9);
+	assert_close(a.hi, 1500, 1e-9);
 }
 
 static void
@@ -332,6 +365,7 @@ main(void)
 		cmocka_unit_test(test_ticks_widen_a_single_value),
 		cmocka_unit_test(test_tick_values_are_snapped_to_the_step),
 		cmocka_unit_test(test_value_axis_holds_zero_and_ends_at_outer_ticks),
+		cmocka_unit_test(test_value_axis_takes_a_finer_step_that_spans_less),
 		cmocka_unit_test(test_value_axis_ends_a_quarter_step_past_a_small_spill),
 		cmocka_unit_test(test_value_axis_fixed_ends_win),
 		cmocka_unit_test(test_labels_use_si_suffixes),

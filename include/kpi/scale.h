@@ -40,7 +40,8 @@ double kpi_ticks_value(const struct kpi_ticks *t, size_t i);
  * ticks (draw those within [lo, hi]).  A free end holds zero (a bar starts
  * there, and a line far from zero should not look like a steep change) and
  * is the outer nice tick (kpi_ticks_nice() over the data and zero, `want`
- * ticks); except that data spilling past zero by less than one tick step,
+ * ticks, or the next finer nice step when its outer ticks span less and
+ * number at most want + 1); except that data spilling past zero by less than one tick step,
  * on the side opposite its bulk (the lower bound of an interval around
  * bookings), ends its axis at the next quarter step past the data instead
  * of a whole step away.  A fixed end (fix_lo, fix_hi non-NULL) is the end
