@@ -241,9 +241,11 @@ void
 plot_marks_begin(struct kpi_svg *svg, const struct plot_yaxis *y,
 		 const struct plot_area *a)
 {
+	/* 3 px of slack all round, so that a point marker (2.5 px) on the
+	 * edge is drawn whole. */
 	if (y->clip)
-		kpi_svg_viewport_begin(svg, "marks", a->x0, a->y0, a->x1 - a->x0,
-				       a->y1 - a->y0);
+		kpi_svg_viewport_begin(svg, "marks", a->x0 - 3, a->y0 - 3,
+				       a->x1 - a->x0 + 6, a->y1 - a->y0 + 6);
 }
 
 void
