@@ -138,20 +138,34 @@ test_elements_are_written_as_documented(void **state)
 	free(buf);
 }
 
+/* What draw() writes, as a malloc'd string. */
+static char *
+drawn(void (*draw)(struct kpi_svg *))
+{
+	struct kpi_svg s = { NULL };
+	char *buf = NULL;
+	size_t len = 0;
+
+	s.out = open_memstream(&buf, &len);
+	assert_non_null(s.out);
+	draw(&s);
+	fclose(s.out);
+	return buf;
+}
+
+static void
+draw_viewport(struct kpi_svg *s)
+{
+	kpi_svg_viewport_begin(s, "marks", 64, 40, 628.5, 316);
+	kpi_svg_viewport_end(s);
+}
+
 static void
 test_viewport_keeps_page_coordinates(void **state)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct kpi_svg s;
+	char *buf = drawn(draw_viewport);
 
 	(void)state;
-	assert_non_null(f);
-	s.out = f;
-	kpi_svg_viewport_begin(&s, "marks", 64, 40, 628.5, 316);
-	kpi_svg_viewport_end(&s);
-	fclose(f);
 	/* the viewBox is the box itself, so a point inside keeps its
 	 * coordinates; overflow hidden clips what lies outside */
 	assert_string_equal(buf,
