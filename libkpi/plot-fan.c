@@ -298,8 +298,8 @@ plot_fan_write(struct kpi_plot *p, struct kpi_svg *svg, struct kpi_error *err)
 	for (i = 0; i < t->nnum; i++)
 		ks[i] = i;
 	/* Fitted values are in the range only when drawn. */
-	ymin = 0;
-	ymax = 0;
+	ymin = INFINITY;
+	ymax = -INFINITY;
 	for (i = 0; i < t->nrows; i++) {
 		size_t k;
 
@@ -315,12 +315,17 @@ plot_fan_write(struct kpi_plot *p, struct kpi_svg *svg, struct kpi_error *err)
 			}
 		}
 	}
+	if (ymin > ymax) {
+		ymin = 0;
+		ymax = 0;
+	}
 	plot_frame_init(&fr, p, plot_npanels(t), t->nkeys > 0, nl, 0, 0);
 	plot_frame_area(&fr, 0, &a);
 	plot_x_range(t, &xmin, &xmax);
 	plot_xaxis_values(&f.xa, t->xkind == PLOT_X_CAT ? PLOT_X_NUM : t->xkind,
 			  xmin, xmax, a.x1 - a.x0);
-	plot_yaxis_init(&f.ya, ymin, ymax, a.y1 - a.y0, 0);
+	plot_yaxis_init(&f.ya, p, ymin, ymax, 0, a.y1 - a.y0,
+			plot_percent(p, t->num_names, 1));
 	plot_frame_draw(&fr, p, svg, legend, nl);
 	if (t->nrows == 0)
 		plot_no_data(svg, &fr);
@@ -334,7 +339,9 @@ plot_fan_write(struct kpi_plot *p, struct kpi_svg *svg, struct kpi_error *err)
 		plot_panel_begin(svg, &a, t->nkeys ? name : NULL);
 		plot_yaxis_draw(svg, &f.ya, &a);
 		plot_xaxis_draw(svg, &f.xa, &a);
+		plot_marks_begin(svg, &f.ya, &a);
 		draw_panel(svg, &f, from, to, &a);
+		plot_marks_end(svg, &f.ya);
 		kpi_svg_group_end(svg);
 	}
 	free(f.kind);

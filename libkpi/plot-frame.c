@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpi/num.h"
 #include "plot-internal.h"
 
 /* Okabe & Ito (2008), "Color Universal Design": blue, orange, bluish
@@ -158,25 +159,54 @@ plot_no_data(struct kpi_svg *svg, const struct plot_frame *f)
 /* ==== Value axis ==== */
 
 void
-plot_yaxis_init(struct plot_yaxis *y, double min, double max,
-		double height_px, int percent)
+plot_yaxis_init(struct plot_yaxis *y, struct kpi_plot *p, double min,
+		double max, double headroom, double height_px, int percent)
 {
+	const struct kpi_plot_options *o = p->opt;
 	int want = (int)(height_px / 45);
+	double top = max;
+	char note[128], end[KPI_LABEL_BUFSZ];
 
-	/* The value axis always holds zero: bars start there, and a line
-	 * far from zero should not look like a steep change. */
-	if (!(min <= 0))
-		min = 0;
-	if (!(max >= 0))
-		max = 0;
-	kpi_ticks_nice(min, max, want < 3 ? 3 : want, &y->ticks);
+	if (!o->has_y_max && top > 0)
+		top += (top - fmin(min, 0)) * headroom;
+	kpi_axis_value(min, top, want < 3 ? 3 : want,
+		       o->has_y_min ? &o->y_min : NULL,
+		       o->has_y_max ? &o->y_max : NULL, &y->axis);
 	y->percent = percent;
+	y->clip = 0;
+	if (o->has_y_min && min < y->axis.lo) {
+		kpi_scale_label(y->axis.lo, 0, percent, end);
+		snprintf(note, sizeof(note), "values below %s cut at the axis",
+			 end);
+		plot_note(p, note);
+		y->clip = 1;
+	}
+	if (o->has_y_max && max > y->axis.hi) {
+		kpi_scale_label(y->axis.hi, 0, percent, end);
+		snprintf(note, sizeof(note), "values above %s cut at the axis",
+			 end);
+		plot_note(p, note);
+		y->clip = 1;
+	}
+}
+
+void
+plot_yaxis_note_base(struct kpi_plot *p, const struct plot_yaxis *y)
+{
+	char note[128], end[KPI_LABEL_BUFSZ];
+
+	if (y->axis.lo <= 0 && y->axis.hi >= 0)
+		return;
+	kpi_scale_label(y->axis.lo > 0 ? y->axis.lo : y->axis.hi, 0,
+			y->percent, end);
+	snprintf(note, sizeof(note), "bars start at %s, not at 0", end);
+	plot_note(p, note);
 }
 
 double
 plot_y(const struct plot_yaxis *y, const struct plot_area *a, double v)
 {
-	struct kpi_scale s = { y->ticks.lo, y->ticks.hi, a->y1, a->y0 };
+	struct kpi_scale s = { y->axis.lo, y->axis.hi, a->y1, a->y0 };
 
 	return kpi_scale_map(&s, v);
 }
@@ -185,22 +215,58 @@ void
 plot_yaxis_draw(struct kpi_svg *svg, const struct plot_yaxis *y,
 		const struct plot_area *a)
 {
+	const struct kpi_ticks *t = &y->axis.ticks;
+	double slack = (y->axis.hi - y->axis.lo) * 1e-9;
 	char label[KPI_LABEL_BUFSZ];
 	size_t i;
 
-	for (i = 0; i < y->ticks.n; i++) {
-		double v = kpi_ticks_value(&y->ticks, i);
+	for (i = 0; i < t->n; i++) {
+		double v = kpi_ticks_value(t, i);
 		double py = plot_y(y, a, v);
 
+		if (v < y->axis.lo - slack || v > y->axis.hi + slack)
+			continue;
 		kpi_svg_line(svg, v == 0 ? "baseline" : "grid", a->x0, py,
 			     a->x1, py, v == 0 ? "stroke=\"#999999\"" :
 			     "stroke=\"#e3e3e3\"");
 		if (!a->y_labels)
 			continue;
-		kpi_scale_label(v, y->ticks.step, y->percent, label);
+		kpi_scale_label(v, t->step, y->percent, label);
 		kpi_svg_text(svg, "tick-label", a->x0 - 6, py + 3.5, KPI_SVG_END,
 			     TICK_FONT, 0, "fill=\"#555555\"", label);
 	}
+}
+
+void
+plot_marks_begin(struct kpi_svg *svg, const struct plot_yaxis *y,
+		 const struct plot_area *a)
+{
+	/* 3 px of slack all round, so that a point marker (2.5 px) on the
+	 * edge is drawn whole. */
+	if (y->clip)
+		kpi_svg_viewport_begin(svg, "marks", a->x0 - 3, a->y0 - 3,
+				       a->x1 - a->x0 + 6, a->y1 - a->y0 + 6);
+}
+
+void
+plot_marks_end(struct kpi_svg *svg, const struct plot_yaxis *y)
+{
+	if (y->clip)
+		kpi_svg_viewport_end(svg);
+}
+
+void
+plot_share_label(double v, char *buf)
+{
+	size_t n;
+
+	if (v == 0 || v == 1 || !isfinite(v) || fabs(v) < 0.001 ||
+	    fabs(v) >= 10) {
+		kpi_scale_label(v, 0, 1, buf);
+		return;
+	}
+	n = kpi_num_format(v * 100, 1, buf);
+	strcpy(buf + n, "%");
 }
 
 /* ==== x axes ==== */

@@ -1,5 +1,8 @@
-/* plot-funnel.c - the funnel of kpi-conv: one bar per stage, its rate with
- * the interval as a whisker, "converted/entered" above it. */
+/* plot-funnel.c - the funnel of kpi-conv: one bar per stage, the share of
+ * the first stage's deals that reached it (cum_rate), the count entered
+ * above it and the conversion rate of each step between the bars; or, with
+ * -y rate, each stage's rate to the next with its interval and
+ * "converted/entered". */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,16 +10,26 @@
 #include "plot-internal.h"
 
 /* Numeric columns, in this order. */
-enum { F_Y, F_LO, F_HI, F_CONVERTED, F_ENTERED, F_OPEN };
+enum { F_Y, F_LO, F_HI, F_CONVERTED, F_ENTERED, F_OPEN, F_RATE, F_RATE_LO,
+       F_RATE_HI };
 
 enum kpi_status
 plot_funnel_header(struct kpi_plot *p, const struct kpi_csv_header *h,
 		   struct kpi_error *err)
 {
 	struct plot_table *t = &p->t;
-	const char *y = p->opt->ny ? p->opt->y_cols[0] : "rate";
 	size_t cohort = plot_find_optional(h, "cohort");
 	enum kpi_status st;
+	const char *y;
+
+	/* cum_rate, where kpi-conv writes it, has a value at every stage,
+	 * the last one (won) included, which has no rate: it has no next
+	 * stage. */
+	if (p->opt->ny)
+		y = p->opt->y_cols[0];
+	else
+		y = plot_find_optional(h, "cum_rate") != SIZE_MAX ? "cum_rate"
+								   : "rate";
 
 	if (p->opt->ny > 1)
 		return kpi_error_set(err, KPI_EINVAL, 0,
@@ -35,6 +48,9 @@ plot_funnel_header(struct kpi_plot *p, const struct kpi_csv_header *h,
 	plot_add_num(t, h, "converted", 0, NULL, err);
 	plot_add_num(t, h, "entered", 0, NULL, err);
 	plot_add_num(t, h, "open", 0, NULL, err);
+	plot_add_num(t, h, "rate", 0, NULL, err);
+	plot_add_num(t, h, "rate_lo", 0, NULL, err);
+	plot_add_num(t, h, "rate_hi", 0, NULL, err);
 	if (cohort != SIZE_MAX) {
 		t->cat_name = "cohort";
 		t->cat_idx = cohort;
@@ -123,15 +139,29 @@ plot_funnel_write(struct kpi_plot *p, struct kpi_svg *svg,
 	spec.y_names[0] = t->num_names[F_Y];
 	spec.count_num = F_CONVERTED;
 	spec.count_den = F_ENTERED;
+	spec.step_rate = SIZE_MAX;
+	spec.step_lo = SIZE_MAX;
+	spec.step_hi = SIZE_MAX;
 	if (strcmp(t->num_names[F_Y], "rate") != 0) {
 		/* cum_rate and others: the entered count. */
 		spec.count_num = F_ENTERED;
 		spec.count_den = SIZE_MAX;
 	}
+	if (strcmp(t->num_names[F_Y], "cum_rate") == 0 &&
+	    t->num_idx[F_RATE] != SIZE_MAX) {
+		spec.step_rate = F_RATE;
+		if (t->num_idx[F_RATE_LO] != SIZE_MAX &&
+		    t->num_idx[F_RATE_HI] != SIZE_MAX) {
+			spec.step_lo = F_RATE_LO;
+			spec.step_hi = F_RATE_HI;
+		}
+	}
 	if (t->num_idx[spec.count_num] == SIZE_MAX ||
 	    (spec.count_den != SIZE_MAX && t->num_idx[spec.count_den] == SIZE_MAX))
 		spec.count_num = SIZE_MAX;
-	spec.percent = 1;
+	spec.percent = plot_percent(p, &t->num_names[F_Y], 1);
 	spec.drop_empty = 1;
+	/* Shares of a whole: the axis shows the whole. */
+	spec.to_one = spec.percent;
 	return plot_bars(p, svg, &spec, err);
 }

@@ -79,7 +79,8 @@ struct heat {
 	size_t *rank;			/* cohort slot -> row from the top */
 	const char **cohort_labels;	/* by rank */
 	char *store;
-	double lo, hi;			/* colour domain */
+	struct kpi_axis axis;		/* colour domain and legend ticks */
+	double lo, hi;
 	int percent;
 };
 
@@ -141,7 +142,6 @@ draw_legend(struct kpi_svg *svg, const struct heat *h,
 	double x = f->right + 18, y0 = f->top + 4, y1 = f->bottom;
 	double step = (y1 - y0) / 10;
 	char colour[48], label[KPI_LABEL_BUFSZ];
-	struct kpi_ticks ticks;
 	size_t i;
 
 	kpi_svg_group_begin(svg, "legend", NULL);
@@ -150,14 +150,14 @@ draw_legend(struct kpi_svg *svg, const struct heat *h,
 		kpi_svg_rect(svg, "legend-swatch", x, y0 + (double)i * step, 12,
 			     step + 0.5, colour);
 	}
-	kpi_ticks_nice(h->lo, h->hi, 5, &ticks);
-	for (i = 0; i < ticks.n; i++) {
-		double v = kpi_ticks_value(&ticks, i);
+	for (i = 0; i < h->axis.ticks.n; i++) {
+		double v = kpi_ticks_value(&h->axis.ticks, i);
 		double py = y1 - (v - h->lo) / (h->hi - h->lo) * (y1 - y0);
 
-		if (v < h->lo - 1e-9 || v > h->hi + 1e-9)
+		if (v < h->lo - 1e-9 * (h->hi - h->lo) ||
+		    v > h->hi + 1e-9 * (h->hi - h->lo))
 			continue;
-		kpi_scale_label(v, ticks.step, h->percent, label);
+		kpi_scale_label(v, h->axis.ticks.step, h->percent, label);
 		kpi_svg_text(svg, "tick-label", x + 16, py + 3.5, KPI_SVG_START,
 			     10, 0, "fill=\"#555555\"", label);
 	}
@@ -185,11 +185,18 @@ draw_cells(struct kpi_svg *svg, const struct heat *h, size_t panel,
 		x = a->x0 + (t->x[i] - h->age0) * cw;
 		y = a->y0 + (double)row * ch;
 		heat_colour(u, colour, sizeof(colour));
-		kpi_scale_label(v, h->percent ? 0.01 : 0, h->percent, label);
+		if (h->percent)
+			plot_share_label(v, label);
+		else
+			kpi_scale_label(v, 0, 0, label);
 		snprintf(tip, sizeof(tip), "%s, %s %g: %s",
 			 h->cohort_labels[row], t->x_name, t->x[i], label);
 		kpi_svg_rect_titled(svg, "cell", x + 0.5, y + 0.5, cw - 1,
 				    ch - 1, colour, tip);
+		/* "14.7%" as in the tables, else "15%" when that is too wide */
+		if (h->percent &&
+		    kpi_svg_text_width(kpi_svg_text_chars(label), font) > cw - 3)
+			kpi_scale_label(v, 0.01, 1, label);
 		if (font < 7 ||
 		    kpi_svg_text_width(kpi_svg_text_chars(label), font) > cw - 3)
 			continue;
@@ -264,15 +271,24 @@ plot_heatmap_write(struct kpi_plot *p, struct kpi_svg *svg,
 	if (st != KPI_OK)
 		goto out;
 	plot_num_range(t, ks, 1, &vmin, &vmax);
-	/* Shares (retention, rates, or any measure within [0, 1]) run from
-	 * 0% to at least 100%; other measures from 0 (or their minimum). */
-	h.percent = strstr(t->num_names[0], "retention") ||
-		    strstr(t->num_names[0], "rate") ||
-		    (vmin >= 0 && vmax <= 1);
-	h.lo = fmin(0, vmin);
-	h.hi = h.percent ? fmax(1, vmax) : vmax;
+	/* The colour domain runs from 0 to the nice number at or above the
+	 * largest value (below the smallest, when there are negative ones),
+	 * so that 6% to 15% retention spreads over most of the scale instead
+	 * of the bottom sixth of 0..100%, while a colour still stands for the
+	 * same value in every cohort and age, and lightness grows with the
+	 * value from zero as a bar's length does.  --color-range fixes it, to
+	 * compare the charts of several weeks. */
+	h.percent = plot_percent(p, t->num_names, 1);
+	kpi_axis_value(vmin, vmax, 5,
+		       p->opt->has_color_range ? &p->opt->color_lo : NULL,
+		       p->opt->has_color_range ? &p->opt->color_hi : NULL,
+		       &h.axis);
+	h.lo = h.axis.lo;
+	h.hi = h.axis.hi;
 	if (h.hi <= h.lo)
 		h.hi = h.lo + 1;
+	if (vmin < h.lo || vmax > h.hi)
+		plot_note(p, "values beyond the colour range take its end colours");
 	for (i = 0; i < plot_npanels(t); i++) {
 		plot_frame_area(&f, i, &a);
 		plot_panel_name(t, i, name, sizeof(name));

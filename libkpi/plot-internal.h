@@ -65,7 +65,15 @@ struct kpi_plot {
 	/* Default column names, copied: the header does not outlive the
 	 * read. */
 	char x_default[128], y_default[128];
+	char note[384];		/* bottom right: what is not drawn */
 };
+
+/* Values as percentages: forced by --percent / --no-percent, else when
+ * every one of the n columns is a share (kpi_plot_is_share()). */
+int plot_percent(const struct kpi_plot *p, const char *const *names,
+		 size_t n);
+/* Add a sentence to the chart's note (once). */
+void plot_note(struct kpi_plot *p, const char *text);
 
 /* Rows in drawing order: by panel position, then x, then input order. */
 struct plot_order {
@@ -190,17 +198,36 @@ void plot_panel_begin(struct kpi_svg *svg, const struct plot_area *a,
 /* "no data" in the middle of the page. */
 void plot_no_data(struct kpi_svg *svg, const struct plot_frame *f);
 
-/* A value axis: shared ticks, mapped per panel. */
+/* A value axis: shared ends and ticks (kpi_axis_value()), mapped per
+ * panel. */
 struct plot_yaxis {
-	struct kpi_ticks ticks;
+	struct kpi_axis axis;
 	int percent;
+	int clip;		/* data beyond a fixed end: clip the marks */
 };
 
-void plot_yaxis_init(struct plot_yaxis *y, double min, double max,
-		     double height_px, int percent);
+/* The axis of data from min to max, with headroom (a fraction of the
+ * range, room for labels above bars) above a free upper end, and the ends
+ * fixed by --y-min and --y-max; says on the chart when data is cut. */
+void plot_yaxis_init(struct plot_yaxis *y, struct kpi_plot *p, double min,
+		     double max, double headroom, double height_px,
+		     int percent);
+/* A share as the label of a bar: one decimal, as the kpi report tables
+ * write them ("62.0%", "46.4%"), but "0%" and "100%"; three significant
+ * digits below 0.1% and from 1000% ("0.0421%", "1500%").  KPI_LABEL_BUFSZ
+ * bytes. */
+void plot_share_label(double v, char *buf);
+/* Say on the chart when the axis (fixed by --y-min or --y-max) does not
+ * reach zero, where bars start. */
+void plot_yaxis_note_base(struct kpi_plot *p, const struct plot_yaxis *y);
 double plot_y(const struct plot_yaxis *y, const struct plot_area *a, double v);
 void plot_yaxis_draw(struct kpi_svg *svg, const struct plot_yaxis *y,
 		     const struct plot_area *a);
+/* Around a panel's marks: clip them to the plot area when the axis cuts
+ * data (no output otherwise). */
+void plot_marks_begin(struct kpi_svg *svg, const struct plot_yaxis *y,
+		      const struct plot_area *a);
+void plot_marks_end(struct kpi_svg *svg, const struct plot_yaxis *y);
 
 /* An x axis of dates, numbers or categories (bands). */
 struct plot_xaxis {
@@ -242,6 +269,12 @@ struct plot_bar_spec {
 	size_t count_num, count_den;	/* label "num/den"; SIZE_MAX = value */
 	int percent;
 	int drop_empty;		/* leave out categories with no bar at all */
+	int to_one;		/* the value axis reaches 1 (100%) at least */
+	/* A funnel of cum_rate (ny == 1): the conversion rate of the stage
+	 * before each bar (step_rate) is written in the gap before the bar,
+	 * and its interval (step_lo, step_hi) times the bar before is the
+	 * bar's whisker; SIZE_MAX = none. */
+	size_t step_rate, step_lo, step_hi;
 	const char *y_names[KPI_PLOT_MAX_Y];	/* legend when ny > 1 */
 };
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kpi/date.h"
+#include "kpi/num.h"
 #include "plot-internal.h"
 
 enum kpi_status
@@ -168,6 +169,47 @@ legend_of(const struct plot_table *t, size_t ny, int line,
 	}
 }
 
+/* The interval band of series j (columns COL_lo, COL_hi beside it): one
+ * polygon per run of rows where both ends are known, the upper ends
+ * forward and the lower ends back, in the series' colour. */
+static void
+draw_band(struct kpi_svg *svg, const struct plot_table *t,
+	  const struct plot_order *o, size_t from, size_t to, size_t klo,
+	  const struct plot_xaxis *xa, const struct plot_yaxis *ya,
+	  const struct plot_area *a, const char *color, struct series_path *s)
+{
+	char style[96];
+	size_t i, start, n, k;
+
+	snprintf(style, sizeof(style),
+		 "fill=\"%s\" fill-opacity=\"0.2\" stroke=\"none\"", color);
+	for (start = from; start < to; start = i + 1) {
+		for (i = start; i < to && isfinite(plot_num(t, o[i].row, klo)) &&
+			    isfinite(plot_num(t, o[i].row, klo + 1)); i++)
+			;
+		n = 0;
+		for (k = start; k < i; k++) {
+			s->xs[n] = plot_x(xa, a, o[k].x);
+			s->ys[n++] = plot_y(ya, a, plot_num(t, o[k].row, klo + 1));
+		}
+		for (k = i; k-- > start;) {
+			s->xs[n] = plot_x(xa, a, o[k].x);
+			s->ys[n++] = plot_y(ya, a, plot_num(t, o[k].row, klo));
+		}
+		if (i - start >= 2)
+			kpi_svg_poly(svg, "band", s->xs, s->ys, n, 1, style);
+	}
+}
+
+/* Numeric column of the interval ends of series j, or SIZE_MAX: both
+ * COL_lo and COL_hi must be in the input. */
+static size_t
+interval_of(const struct plot_table *t, size_t ny, size_t j)
+{
+	return t->num_idx[ny + 2 * j] != SIZE_MAX &&
+	       t->num_idx[ny + 2 * j + 1] != SIZE_MAX ? ny + 2 * j : SIZE_MAX;
+}
+
 static enum kpi_status
 write_lines(struct kpi_plot *p, struct kpi_svg *svg, size_t ny,
 	    struct kpi_error *err)
@@ -181,9 +223,9 @@ write_lines(struct kpi_plot *p, struct kpi_svg *svg, size_t ny,
 	struct series_path s = { NULL, NULL, 0 };
 	struct plot_order *o = NULL;
 	const char **labels = NULL;
-	size_t nl = ny > 1 ? ny : 0, ncat, i, j, from, to;
+	size_t nl = ny > 1 ? ny : 0, ncat, i, j, from, to, nk = 0;
 	double xmin, xmax, ymin, ymax;
-	size_t ks[KPI_PLOT_MAX_Y];
+	size_t ks[3 * KPI_PLOT_MAX_Y];
 	char name[512];
 
 	legend_of(t, ny, 1, legend);
@@ -198,13 +240,20 @@ write_lines(struct kpi_plot *p, struct kpi_svg *svg, size_t ny,
 		plot_x_range(t, &xmin, &xmax);
 		plot_xaxis_values(&xa, t->xkind, xmin, xmax, a.x1 - a.x0);
 	}
-	for (j = 0; j < ny; j++)
-		ks[j] = j;
-	plot_num_range(t, ks, ny, &ymin, &ymax);
-	plot_yaxis_init(&ya, ymin, ymax, a.y1 - a.y0, 0);
+	/* The bands are drawn, so the axis holds them. */
+	for (j = 0; j < ny; j++) {
+		ks[nk++] = j;
+		if (interval_of(t, ny, j) != SIZE_MAX) {
+			ks[nk++] = ny + 2 * j;
+			ks[nk++] = ny + 2 * j + 1;
+		}
+	}
+	plot_num_range(t, ks, nk, &ymin, &ymax);
+	plot_yaxis_init(&ya, p, ymin, ymax, 0, a.y1 - a.y0,
+			plot_percent(p, t->num_names, ny));
 	o = plot_sort_rows(t);
-	s.xs = malloc((t->nrows + 1) * sizeof(double));
-	s.ys = malloc((t->nrows + 1) * sizeof(double));
+	s.xs = malloc((2 * t->nrows + 1) * sizeof(double));
+	s.ys = malloc((2 * t->nrows + 1) * sizeof(double));
 	if (!o || !s.xs || !s.ys)
 		goto nomem;
 	plot_frame_draw(&f, p, svg, legend, nl);
@@ -217,9 +266,17 @@ write_lines(struct kpi_plot *p, struct kpi_svg *svg, size_t ny,
 		plot_panel_begin(svg, &a, t->nkeys ? name : NULL);
 		plot_yaxis_draw(svg, &ya, &a);
 		plot_xaxis_draw(svg, &xa, &a);
+		plot_marks_begin(svg, &ya, &a);
+		for (j = 0; j < ny; j++)
+			if (interval_of(t, ny, j) != SIZE_MAX)
+				draw_band(svg, t, o, from, to, ny + 2 * j, &xa,
+					  &ya, &a,
+					  plot_palette[j % PLOT_PALETTE_SIZE],
+					  &s);
 		for (j = 0; j < ny; j++)
 			draw_series(svg, p, o, from, to, j, &xa, &ya, &a,
 				    plot_palette[j % PLOT_PALETTE_SIZE], &s);
+		plot_marks_end(svg, &ya);
 		kpi_svg_group_end(svg);
 	}
 	free(o);
@@ -327,9 +384,22 @@ struct bar_cell {
 	size_t last;
 };
 
+/* A count in full when it is a whole number below 100000 ("4606", as
+ * the tables beside the charts write it), else short ("4.61k"). */
+static void
+count_label(double v, int short_form, char *buf)
+{
+	if (!short_form && v == floor(v) && fabs(v) < 1e5)
+		kpi_num_format(v, 0, buf);
+	else
+		kpi_scale_label(v, 0, 0, buf);
+}
+
+/* The label of a bar: "converted/entered", the entered count, or the
+ * value; short_form writes counts with k, M ... */
 static void
 bar_label(const struct plot_table *t, const struct plot_bar_spec *spec,
-	  const struct bar_cell *c, char *buf)
+	  const struct bar_cell *c, int short_form, char *buf)
 {
 	double num, den;
 
@@ -340,42 +410,47 @@ bar_label(const struct plot_table *t, const struct plot_bar_spec *spec,
 		den = spec->count_den == SIZE_MAX ? NAN
 			: plot_num(t, c->last, spec->count_den);
 		if (isfinite(num)) {
-			kpi_scale_label(num, 0, 0, a);
+			count_label(num, short_form, a);
 			if (!isfinite(den)) {
 				strcpy(buf, a);
 				return;
 			}
-			kpi_scale_label(den, 0, 0, b);
+			count_label(den, short_form, b);
 			snprintf(buf, 2 * KPI_LABEL_BUFSZ + 2, "%s/%s", a, b);
 			return;
 		}
 	}
-	kpi_scale_label(c->sum, 0, spec->percent, buf);
+	if (spec->percent)
+		plot_share_label(c->sum, buf);
+	else
+		kpi_scale_label(c->sum, 0, 0, buf);
 }
 
+/* A bar with its label, and its interval [lo, hi] as a whisker when both
+ * are finite. */
 static void
 draw_bar(struct kpi_svg *svg, const struct plot_table *t,
 	 const struct plot_bar_spec *spec, const struct bar_cell *c, size_t j,
-	 double left, double w, const struct plot_yaxis *ya,
-	 const struct plot_area *a)
+	 double left, double w, double lo, double hi,
+	 const struct plot_yaxis *ya, const struct plot_area *a)
 {
 	char style[64], label[2 * KPI_LABEL_BUFSZ + 2];
-	double y0 = plot_y(ya, a, 0), y = plot_y(ya, a, c->sum), top = y;
-	double lo, hi;
+	/* Bars start at zero, or at the end of an axis (--y-min) that does
+	 * not reach it. */
+	double base = fmin(fmax(0, ya->axis.lo), ya->axis.hi);
+	double y0 = plot_y(ya, a, base), y = plot_y(ya, a, c->sum), top = y;
 
 	snprintf(style, sizeof(style), "fill=\"%s\"",
 		 plot_palette[j % PLOT_PALETTE_SIZE]);
 	kpi_svg_rect(svg, "bar", left, fmin(y, y0), w, fabs(y0 - y), style);
-	if (c->rows == 1 && spec->lo[j] != SIZE_MAX) {
-		lo = plot_num(t, c->last, spec->lo[j]);
-		hi = plot_num(t, c->last, spec->hi[j]);
-		if (isfinite(lo) && isfinite(hi)) {
-			plot_whisker(svg, left + w / 2, plot_y(ya, a, lo),
-				     plot_y(ya, a, hi), fmin(4, w / 4));
-			top = fmin(top, plot_y(ya, a, hi));
-		}
+	if (isfinite(lo) && isfinite(hi)) {
+		plot_whisker(svg, left + w / 2, plot_y(ya, a, lo),
+			     plot_y(ya, a, hi), fmin(4, w / 4));
+		top = fmin(top, plot_y(ya, a, hi));
 	}
-	bar_label(t, spec, c, label);
+	bar_label(t, spec, c, 0, label);
+	if (kpi_svg_text_width(kpi_svg_text_chars(label), 10) > w + 8)
+		bar_label(t, spec, c, 1, label);
 	if (kpi_svg_text_width(kpi_svg_text_chars(label), 10) > w + 8)
 		return;
 	if (c->sum < 0)
@@ -391,6 +466,40 @@ draw_bar(struct kpi_svg *svg, const struct plot_table *t,
 		kpi_svg_text(svg, "value", left + w / 2, top - 4,
 			     KPI_SVG_MIDDLE, 10, 0, "fill=\"" PLOT_INK "\"",
 			     label);
+}
+
+/* The rate of the step from the bar before into this one, in the gap
+ * between them (x the gap's middle, gap its width), at the height of the
+ * middle of this bar: an arrow across the gap with the rate above it,
+ * "46.4%", or "46%" when that does not fit, or nothing. */
+static void
+draw_step_rate(struct kpi_svg *svg, double rate, double x, double gap,
+	       double y_bar, const struct plot_yaxis *ya,
+	       const struct plot_area *a)
+{
+	char label[KPI_LABEL_BUFSZ], n[6][KPI_SVG_NUMSZ], d[12 * KPI_SVG_NUMSZ];
+	double base = plot_y(ya, a, fmin(fmax(0, ya->axis.lo), ya->axis.hi));
+	double y = base - y_bar >= 30 ? (base + y_bar) / 2 : base - 15;
+	double half = gap / 2 - 3;
+
+	plot_share_label(rate, label);
+	if (kpi_svg_text_width(kpi_svg_text_chars(label), 10) > gap - 2)
+		kpi_scale_label(rate, 0.01, 1, label);
+	if (kpi_svg_text_width(kpi_svg_text_chars(label), 10) > gap - 2 ||
+	    half < 4)
+		return;
+	kpi_svg_num(x - half, n[0]);
+	kpi_svg_num(y, n[1]);
+	kpi_svg_num(x + half, n[2]);
+	kpi_svg_num(x + half - 4, n[3]);
+	kpi_svg_num(y - 3, n[4]);
+	kpi_svg_num(y + 3, n[5]);
+	snprintf(d, sizeof(d), "M%s %sH%sM%s %sL%s %sL%s %s", n[0], n[1], n[2],
+		 n[3], n[4], n[2], n[1], n[3], n[5]);
+	kpi_svg_path(svg, "step-arrow", d,
+		     "fill=\"none\" stroke=\"#777777\" stroke-width=\"1\"");
+	kpi_svg_text(svg, "step-rate", x, y - 5, KPI_SVG_MIDDLE, 10, 0,
+		     "fill=\"#444444\"", label);
 }
 
 enum kpi_status
@@ -409,7 +518,8 @@ plot_bars(struct kpi_plot *p, struct kpi_svg *svg,
 	size_t npanels = plot_npanels(t), ny = spec->ny, ncat = 0;
 	size_t nl = ny > 1 ? ny : 0, i, j, c, k, pi, nshown = 0;
 	size_t *shown = NULL;
-	double ymin = 0, ymax = 0;
+	const struct bar_cell *prev;
+	double ymin = INFINITY, ymax = -INFINITY;
 	enum kpi_status st;
 
 	for (j = 0; j < ny; j++) {
@@ -481,9 +591,16 @@ plot_bars(struct kpi_plot *p, struct kpi_svg *svg,
 	frame_for(&f, p, nl, plot_xaxis_extra_bottom(&xa), 0, &a);
 	/* Room above the bars for their labels; a share stops at 100%, whose
 	 * labels go in the margin above. */
-	if (!(spec->percent && ymax <= 1))
-		ymax += (ymax - ymin) * 0.06;
-	plot_yaxis_init(&ya, ymin, ymax, a.y1 - a.y0, spec->percent);
+	if (ymin > ymax) {	/* no bars */
+		ymin = 0;
+		ymax = 0;
+	}
+	if (spec->to_one && !p->opt->has_y_max)
+		ymax = fmax(ymax, 1);
+	plot_yaxis_init(&ya, p, ymin, ymax,
+			spec->percent && ymax <= 1 ? 0 : 0.06, a.y1 - a.y0,
+			spec->percent);
+	plot_yaxis_note_base(p, &ya);
 	plot_frame_draw(&f, p, svg, legend, nl);
 	if (t->nrows == 0)
 		plot_no_data(svg, &f);
@@ -493,6 +610,8 @@ plot_bars(struct kpi_plot *p, struct kpi_svg *svg,
 		plot_panel_begin(svg, &a, t->nkeys ? name : NULL);
 		plot_yaxis_draw(svg, &ya, &a);
 		plot_xaxis_draw(svg, &xa, &a);
+		plot_marks_begin(svg, &ya, &a);
+		prev = NULL;
 		for (k = 0; k < nshown; k++) {
 			double left, band, w;
 
@@ -503,13 +622,38 @@ plot_bars(struct kpi_plot *p, struct kpi_svg *svg,
 				const struct bar_cell *cell =
 					&cells[(t->slot_at[pi] * ncat + c) *
 					       ny + j];
+				double lo = NAN, hi = NAN, rate = NAN;
 
-				if (cell->rows)
-					draw_bar(svg, t, spec, cell, j,
-						 left + band * 0.15 + (double)j * w,
-						 w, &ya, &a);
+				if (!cell->rows) {
+					prev = NULL;
+					continue;
+				}
+				if (cell->rows == 1 && spec->lo[j] != SIZE_MAX) {
+					lo = plot_num(t, cell->last, spec->lo[j]);
+					hi = plot_num(t, cell->last, spec->hi[j]);
+				}
+				if (prev && prev->rows == 1 && cell->rows == 1 &&
+				    spec->step_rate != SIZE_MAX)
+					rate = plot_num(t, prev->last,
+							spec->step_rate);
+				if (isfinite(rate) && spec->step_lo != SIZE_MAX) {
+					lo = prev->sum *
+					     plot_num(t, prev->last, spec->step_lo);
+					hi = prev->sum *
+					     plot_num(t, prev->last, spec->step_hi);
+				}
+				draw_bar(svg, t, spec, cell, j,
+					 left + band * 0.15 + (double)j * w, w,
+					 lo, hi, &ya, &a);
+				if (isfinite(rate))
+					draw_step_rate(svg, rate, left,
+						       band * 0.3,
+						       plot_y(&ya, &a, cell->sum),
+						       &ya, &a);
+				prev = cell;
 			}
 		}
+		plot_marks_end(svg, &ya);
 		kpi_svg_group_end(svg);
 	}
 out:
@@ -535,15 +679,15 @@ plot_line_write(struct kpi_plot *p, struct kpi_svg *svg,
 		spec.ny = ny;
 		for (j = 0; j < ny; j++) {
 			spec.y[j] = j;
-			spec.lo[j] = t->num_idx[ny + 2 * j] != SIZE_MAX &&
-				     t->num_idx[ny + 2 * j + 1] != SIZE_MAX
-				     ? ny + 2 * j : SIZE_MAX;
+			spec.lo[j] = interval_of(t, ny, j);
 			spec.hi[j] = spec.lo[j] == SIZE_MAX ? SIZE_MAX
 				     : ny + 2 * j + 1;
 			spec.y_names[j] = t->num_names[j];
 		}
 		spec.count_num = SIZE_MAX;
 		spec.count_den = SIZE_MAX;
+		spec.step_rate = SIZE_MAX;
+		spec.percent = plot_percent(p, t->num_names, ny);
 		return plot_bars(p, svg, &spec, err);
 	}
 	if (t->nrows == 0) {

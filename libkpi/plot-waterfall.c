@@ -102,7 +102,7 @@ plot_waterfall_write(struct kpi_plot *p, struct kpi_svg *svg,
 	const char *labels[WF_MAX];
 	size_t slot_col[WF_MAX];
 	char names[WF_MAX][128], name[512];
-	double lo = 0, hi = 0;
+	double lo = INFINITY, hi = -INFINITY;
 
 	if (!sum)
 		return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
@@ -139,13 +139,19 @@ plot_waterfall_write(struct kpi_plot *p, struct kpi_svg *svg,
 			hi = fmax(hi, run);
 		}
 	}
+	if (lo > hi) {
+		lo = 0;
+		hi = 0;
+	}
 	plot_frame_init(&f, p, npanels, t->nkeys > 0, 0, 0, 0);
 	plot_frame_area(&f, 0, &a);
 	plot_xaxis_bands(&xa, nslots, labels, a.x1 - a.x0);
 	plot_frame_init(&f, p, npanels, t->nkeys > 0, 0,
 			plot_xaxis_extra_bottom(&xa), 0);
 	plot_frame_area(&f, 0, &a);
-	plot_yaxis_init(&ya, lo, hi + (hi - lo) * 0.06, a.y1 - a.y0, 0);
+	plot_yaxis_init(&ya, p, lo, hi, 0.06, a.y1 - a.y0,
+			plot_percent(p, t->num_names, n));
+	plot_yaxis_note_base(p, &ya);
 	plot_frame_draw(&f, p, svg, NULL, 0);
 	if (t->nrows == 0)
 		plot_no_data(svg, &f);
@@ -158,6 +164,7 @@ plot_waterfall_write(struct kpi_plot *p, struct kpi_svg *svg,
 		plot_panel_begin(svg, &a, t->nkeys ? name : NULL);
 		plot_yaxis_draw(svg, &ya, &a);
 		plot_xaxis_draw(svg, &xa, &a);
+		plot_marks_begin(svg, &ya, &a);
 		for (i = 0; i < nslots; i++) {
 			k = slot_col[i];
 			if (k == 0 || k + 1 == n) {
@@ -169,6 +176,7 @@ plot_waterfall_write(struct kpi_plot *p, struct kpi_svg *svg,
 				run += sum[slot * n + k];
 			}
 		}
+		plot_marks_end(svg, &ya);
 		kpi_svg_group_end(svg);
 	}
 	free(sum);

@@ -36,6 +36,96 @@ kpi_plot_type_name(enum kpi_plot_type t)
 	return type_names[t];
 }
 
+/* ==== Shares and option values ==== */
+
+static int
+ends_with(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len >= n && memcmp(s + len - n, suffix, n) == 0;
+}
+
+static int
+is_share_word(const char *s, size_t len, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (len == n)
+		return memcmp(s, word, n) == 0;
+	return len > n && s[len - n - 1] == '_' && ends_with(s, len, word);
+}
+
+int
+kpi_plot_is_share(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (ends_with(name, len, "_lo") || ends_with(name, len, "_hi"))
+		len -= 3;
+	if (len == 0)
+		return 0;
+	if (len > 2 && memcmp(name, "p_", 2) == 0)
+		return 1;
+	if ((len == 3 && (memcmp(name, "nrr", 3) == 0 ||
+			  memcmp(name, "grr", 3) == 0)))
+		return 1;
+	return is_share_word(name, len, "rate") ||
+	       is_share_word(name, len, "retention") ||
+	       is_share_word(name, len, "share");
+}
+
+enum kpi_status
+kpi_plot_value_parse(const char *s, double *out, struct kpi_error *err)
+{
+	size_t len = strlen(s);
+	char buf[64];
+	double v;
+
+	if (len > 0 && s[len - 1] == '%') {
+		if (len >= sizeof(buf))
+			return kpi_error_set(err, KPI_EINVAL, 0,
+					     "\"%s\" is not a number", s);
+		memcpy(buf, s, len - 1);
+		buf[len - 1] = '\0';
+		if (kpi_num_parse(buf, 0, &v, NULL) != KPI_OK)
+			return kpi_error_set(err, KPI_EINVAL, 0,
+					     "\"%s\" is not a percentage", s);
+		*out = v / 100;
+		return KPI_OK;
+	}
+	if (kpi_num_parse(s, 0, &v, NULL) != KPI_OK)
+		return kpi_error_set(err, KPI_EINVAL, 0,
+				     "\"%s\" is not a number (or a percentage such as 20%%)",
+				     s);
+	*out = v;
+	return KPI_OK;
+}
+
+int
+plot_percent(const struct kpi_plot *p, const char *const *names, size_t n)
+{
+	size_t i;
+
+	if (p->opt->percent != KPI_PLOT_PERCENT_AUTO)
+		return p->opt->percent == KPI_PLOT_PERCENT_ON;
+	for (i = 0; i < n; i++)
+		if (!kpi_plot_is_share(names[i]))
+			return 0;
+	return n > 0;
+}
+
+void
+plot_note(struct kpi_plot *p, const char *text)
+{
+	size_t len = strlen(p->note);
+
+	if (strstr(p->note, text))
+		return;
+	snprintf(p->note + len, sizeof(p->note) - len, "%s%s",
+		 len ? "; " : "", text);
+}
+
 enum kpi_status
 kpi_plot_new(struct kpi_plot **out, const struct kpi_plot_options *opt,
 	     struct kpi_error *err)
@@ -529,9 +619,11 @@ kpi_plot_write(struct kpi_plot *p, FILE *out, struct kpi_error *err)
 
 		snprintf(note, sizeof(note), "%lu row%s without %s not drawn",
 			 p->t.no_x, p->t.no_x == 1 ? "" : "s", p->t.x_name);
+		plot_note(p, note);
+	}
+	if (p->note[0])
 		kpi_svg_text(&svg, "note", p->opt->width - 6,
 			     p->opt->height - 4, KPI_SVG_END, 9, 0,
-			     "fill=\"#777777\"", note);
-	}
+			     "fill=\"#777777\"", p->note);
 	return kpi_svg_end(&svg, err);
 }

@@ -89,6 +89,61 @@ kpi_ticks_value(const struct kpi_ticks *t, size_t i)
 	return v == 0 ? 0 : v;	/* no -0 */
 }
 
+/* ==== Value axes ==== */
+
+/* Heckbert's step rounds the range up before dividing it (529.6k becomes
+ * 1M, in steps of 200k), which can leave a third of an axis empty.  The
+ * next finer nice step (1 -> 0.5, 2 -> 1, 5 -> 2) is taken when its outer
+ * ticks span less and there are at most want + 1 of them. */
+static void
+finer_ticks(double lo, double hi, int want, struct kpi_ticks *t)
+{
+	double mantissa = t->step / pow(10, floor(log10(t->step)));
+	struct kpi_ticks u;
+
+	u.step = t->step * (mantissa < 4 ? 0.5 : 0.4);
+	u.lo = floor(lo / u.step) * u.step;
+	u.hi = ceil(hi / u.step) * u.step;
+	u.n = (size_t)llround((u.hi - u.lo) / u.step) + 1;
+	if (u.n <= (size_t)want + 1 &&
+	    u.hi - u.lo < t->hi - t->lo - u.step / 2)
+		*t = u;
+}
+
+void
+kpi_axis_value(double min, double max, int want, const double *fix_lo,
+	       const double *fix_hi, struct kpi_axis *a)
+{
+	double lo, hi, quarter;
+
+	if (!isfinite(min))
+		min = 0;
+	if (!isfinite(max))
+		max = 0;
+	lo = fix_lo ? *fix_lo : fmin(min, 0);
+	hi = fix_hi ? *fix_hi : fmax(max, 0);
+	if (hi < lo) {	/* a fixed end beyond all the data */
+		if (fix_lo && !fix_hi)
+			hi = lo;
+		else if (fix_hi && !fix_lo)
+			lo = hi;
+	}
+	kpi_ticks_nice(lo, hi, want, &a->ticks);
+	if (!(fix_lo && fix_hi) && hi > lo)
+		finer_ticks(lo, hi, want, &a->ticks);
+	a->lo = fix_lo ? *fix_lo : a->ticks.lo;
+	a->hi = fix_hi ? *fix_hi : a->ticks.hi;
+	if (fix_lo && fix_hi)
+		return;
+	quarter = a->ticks.step / 4;
+	if (!fix_lo && min < 0 && max > 0 && -min < a->ticks.step &&
+	    -min <= max)
+		a->lo = -ceil(-min / quarter) * quarter;
+	if (!fix_hi && max > 0 && min < 0 && max < a->ticks.step &&
+	    max <= -min)
+		a->hi = ceil(max / quarter) * quarter;
+}
+
 /* ==== Labels ==== */
 
 /* Decimals that show step (in units) exactly, at most 6. */

@@ -151,6 +151,19 @@ put_num(FILE *out, double x)
 	fwrite(buf, 1, kpi_svg_num(x, buf), out);
 }
 
+/* n numbers, a space apart. */
+static void
+put_nums(FILE *out, const double *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i)
+			fputc(' ', out);
+		put_num(out, v[i]);
+	}
+}
+
 static void
 put_attr(FILE *out, const char *name, double x)
 {
@@ -183,10 +196,8 @@ kpi_svg_begin(struct kpi_svg *s, FILE *out, double width, double height,
 	fputs("<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\"", out);
 	put_attr(out, "width", width);
 	put_attr(out, "height", height);
-	fputs(" viewBox=\"0 0 ", out);
-	put_num(out, width);
-	fputc(' ', out);
-	put_num(out, height);
+	fputs(" viewBox=\"", out);
+	put_nums(out, (const double[]){ 0, 0, width, height }, 4);
 	fputs("\" font-family=\"Helvetica, Arial, 'DejaVu Sans', 'Liberation Sans', sans-serif\""
 	      " font-size=\"11\" role=\"img\">\n", out);
 	if (title) {
@@ -219,6 +230,30 @@ void
 kpi_svg_group_end(struct kpi_svg *s)
 {
 	fputs("</g>\n", s->out);
+}
+
+void
+kpi_svg_viewport_begin(struct kpi_svg *s, const char *cls, double x, double y,
+		       double w, double h)
+{
+	/* A nested <svg> clips what it holds to its viewport (overflow is
+	 * hidden by default: SVG 1.1, 14.3, "overflow"); with a viewBox equal to
+	 * its box the coordinates inside stay those of the page.  A
+	 * <clipPath> would need an id. */
+	put_open(s->out, "svg", cls);
+	put_attr(s->out, "x", x);
+	put_attr(s->out, "y", y);
+	put_attr(s->out, "width", w);
+	put_attr(s->out, "height", h);
+	fputs(" viewBox=\"", s->out);
+	put_nums(s->out, (const double[]){ x, y, w, h }, 4);
+	fputs("\" overflow=\"hidden\">\n", s->out);
+}
+
+void
+kpi_svg_viewport_end(struct kpi_svg *s)
+{
+	fputs("</svg>\n", s->out);
 }
 
 static void
@@ -327,11 +362,7 @@ kpi_svg_text(struct kpi_svg *s, const char *cls, double x, double y,
 		put_attr(s->out, "font-size", size);
 	if (rotate != 0) {
 		fputs(" transform=\"rotate(", s->out);
-		put_num(s->out, rotate);
-		fputc(' ', s->out);
-		put_num(s->out, x);
-		fputc(' ', s->out);
-		put_num(s->out, y);
+		put_nums(s->out, (const double[]){ rotate, x, y }, 3);
 		fputs(")\"", s->out);
 	}
 	if (style && *style)

@@ -94,6 +94,123 @@ test_tick_values_are_snapped_to_the_step(void **state)
 }
 
 static void
+test_value_axis_holds_zero_and_ends_at_outer_ticks(void **state)
+{
+	struct kpi_axis a;
+
+	(void)state;
+	/* 105..543 with zero: kpi_ticks_nice(0, 543, 5): range
+	 * nicenum(543) = 1000, step nicenum(250, rounded) = 200, hi 600;
+	 * the finer step 100 would need 7 ticks, more than 5 + 1 */
+	kpi_axis_value(105, 543, 5, NULL, NULL, &a);
+	assert_close(a.lo, 0, 0);
+	assert_close(a.hi, 600, 1e-9);
+	assert_close(a.ticks.step, 200, 1e-9);
+	/* all negative: -543..0, lo -600 */
+	kpi_axis_value(-543, -105, 5, NULL, NULL, &a);
+	assert_close(a.lo, -600, 1e-9);
+	assert_close(a.hi, 0, 0);
+	/* retention 6%..15.5%: 0..0.2 by 0.05 (the heatmap's domain) */
+	kpi_axis_value(0.06, 0.155, 5, NULL, NULL, &a);
+	assert_close(a.lo, 0, 0);
+	assert_close(a.hi, 0.2, 1e-15);
+	assert_close(a.ticks.step, 0.05, 1e-15);
+}
+
+static void
+test_value_axis_takes_a_finer_step_that_spans_less(void **state)
+{
+	struct kpi_axis a;
+
+	(void)state;
+	/* the waterfall of the weekly report, 0..252k with 4 ticks wanted:
+	 * range nicenum(252k) = 500k, step nicenum(166.7k, rounded) = 200k,
+	 * 0..400k in 3 ticks; the finer 100k gives 0..300k in 4 (<= 4 + 1) */
+	kpi_axis_value(0, 252000, 4, NULL, NULL, &a);
+	assert_close(a.ticks.step, 100000, 1e-6);
+	assert_close(a.hi, 300000, 1e-6);
+	assert_int_equal(a.ticks.n, 4);
+	/* 0..2650 with 7: step 1000 gives 0..3000, and so would 500: the
+	 * span is no smaller, so the step stays 1000 */
+	kpi_axis_value(0, 2650, 7, NULL, NULL, &a);
+	assert_close(a.ticks.step, 1000, 1e-9);
+	/* 0..0.6552 with 7: 0.2 gives 0..0.8, 0.1 gives 0..0.7 in 8 ticks */
+	kpi_axis_value(0, 0.6552, 7, NULL, NULL, &a);
+	assert_close(a.ticks.step, 0.1, 1e-15);
+	assert_close(a.hi, 0.7, 1e-12);
+	/* a step of 5 refines to 2: 0..1200 with 6: range nicenum(1200) =
+	 * 2000, step nicenum(400, rounded) = 500, 0..1500; 200 gives
+	 * 0..1200 in 7 ticks (<= 6 + 1); with 5 wanted it would not */
+	kpi_axis_value(0, 1200, 6, NULL, NULL, &a);
+	assert_close(a.ticks.step, 200, 1e-9);
+	assert_close(a.hi, 1200, 1e-9);
+	kpi_axis_value(0, 1200, 5, NULL, NULL, &a);
+	assert_close(a.ticks.step, 500, 1e-9);
+	assert_close(a.hi, 1500, 1e-9);
+}
+
+static void
+test_value_axis_ends_a_quarter_step_past_a_small_spill(void **state)
+{
+	struct kpi_axis a;
+
+	(void)state;
+	/* bookings -29.6k..500k, 5 ticks: range nicenum(529.6k) = 1M, step
+	 * nicenum(250k, rounded) = 200k, ticks -200k..600k; -29.6k is less
+	 * than a step below zero, so the axis ends at -ceil(29.6k / 50k) 50k
+	 * = -50k */
+	kpi_axis_value(-29600, 500000, 5, NULL, NULL, &a);
+	assert_close(a.ticks.step, 200000, 1e-6);
+	assert_close(a.ticks.lo, -200000, 1e-6);
+	assert_close(a.lo, -50000, 1e-6);
+	assert_close(a.hi, 600000, 1e-6);
+	/* mirrored: the spill above zero of mostly negative data */
+	kpi_axis_value(-500000, 29600, 5, NULL, NULL, &a);
+	assert_close(a.lo, -600000, 1e-6);
+	assert_close(a.hi, 50000, 1e-6);
+	/* a spill of a whole step or more keeps the outer tick: -250k.. 500k,
+	 * range nicenum(750k) = 1M, step 200k, lo -400k */
+	kpi_axis_value(-250000, 500000, 5, NULL, NULL, &a);
+	assert_close(a.lo, -400000, 1e-6);
+	/* -300..300: range nicenum(600) = 1000, step nicenum(250, rounded)
+	 * = 200; 300 is more than a step on either side: -400..400 */
+	kpi_axis_value(-300, 300, 5, NULL, NULL, &a);
+	assert_close(a.lo, -400, 1e-9);
+	assert_close(a.hi, 400, 1e-9);
+}
+
+static void
+test_value_axis_fixed_ends_win(void **state)
+{
+	struct kpi_axis a;
+	double zero = 0, half = 0.5, top = 0.45;
+
+	(void)state;
+	/* both fixed: the ends whatever the data; ticks over them:
+	 * kpi_ticks_nice(0, 0.45, 7): range 0.5, step nicenum(0.083) = 0.1 */
+	kpi_axis_value(-0.1, 0.9, 7, &zero, &top, &a);
+	assert_close(a.lo, 0, 0);
+	assert_close(a.hi, 0.45, 0);
+	assert_close(a.ticks.step, 0.1, 1e-15);
+	/* a fixed low end need not hold zero: 0.5 .. nice above 0.6552,
+	 * kpi_ticks_nice(0.5, 0.6552, 7): range nicenum(0.1552) = 0.2, step
+	 * nicenum(0.0333, rounded) = 0.05, hi 0.7 */
+	kpi_axis_value(0.6204, 0.6552, 7, &half, NULL, &a);
+	assert_close(a.lo, 0.5, 0);
+	assert_close(a.hi, 0.7, 1e-12);
+	/* a fixed low end above all the data: the ticks of the one point 0.5,
+	 * widened to 0.25..0.75: range nicenum(0.5) = 0.5, step
+	 * nicenum(0.125, rounded) = 0.1, hi ceil(7.5) 0.1 = 0.8 */
+	kpi_axis_value(0.1, 0.3, 5, &half, NULL, &a);
+	assert_close(a.lo, 0.5, 0);
+	assert_close(a.hi, 0.8, 1e-12);
+	/* no finite data: 0..1 */
+	kpi_axis_value(NAN, NAN, 5, NULL, NULL, &a);
+	assert_close(a.lo, 0, 0);
+	assert_close(a.hi, 1, 1e-12);
+}
+
+static void
 check_label(double x, double step, int percent, const char *want)
 {
 	char buf[KPI_LABEL_BUFSZ];
@@ -247,6 +364,10 @@ main(void)
 		cmocka_unit_test(test_ticks_follow_heckbert_loose_labels),
 		cmocka_unit_test(test_ticks_widen_a_single_value),
 		cmocka_unit_test(test_tick_values_are_snapped_to_the_step),
+		cmocka_unit_test(test_value_axis_holds_zero_and_ends_at_outer_ticks),
+		cmocka_unit_test(test_value_axis_takes_a_finer_step_that_spans_less),
+		cmocka_unit_test(test_value_axis_ends_a_quarter_step_past_a_small_spill),
+		cmocka_unit_test(test_value_axis_fixed_ends_win),
 		cmocka_unit_test(test_labels_use_si_suffixes),
 		cmocka_unit_test(test_tick_labels_take_the_decimals_of_the_step),
 		cmocka_unit_test(test_date_ticks_pick_the_finest_unit_that_fits),

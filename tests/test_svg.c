@@ -138,6 +138,41 @@ test_elements_are_written_as_documented(void **state)
 	free(buf);
 }
 
+/* What draw() writes, as a malloc'd string. */
+static char *
+drawn(void (*draw)(struct kpi_svg *))
+{
+	struct kpi_svg s = { NULL };
+	char *buf = NULL;
+	size_t len = 0;
+
+	s.out = open_memstream(&buf, &len);
+	assert_non_null(s.out);
+	draw(&s);
+	fclose(s.out);
+	return buf;
+}
+
+static void
+draw_viewport(struct kpi_svg *s)
+{
+	kpi_svg_viewport_begin(s, "marks", 64, 40, 628.5, 316);
+	kpi_svg_viewport_end(s);
+}
+
+static void
+test_viewport_keeps_page_coordinates(void **state)
+{
+	char *buf = drawn(draw_viewport);
+
+	(void)state;
+	/* the viewBox is the box itself, so a point inside keeps its
+	 * coordinates; overflow hidden clips what lies outside */
+	assert_string_equal(buf,
+			    "<svg class=\"marks\" x=\"64\" y=\"40\" width=\"628.5\" height=\"316\" viewBox=\"64 40 628.5 316\" overflow=\"hidden\">\n</svg>\n");
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -148,6 +183,7 @@ main(void)
 		cmocka_unit_test(test_escape_neutralises_bidi_controls),
 		cmocka_unit_test(test_text_chars_counts_code_points),
 		cmocka_unit_test(test_elements_are_written_as_documented),
+		cmocka_unit_test(test_viewport_keeps_page_coordinates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpi-config.h"
 #include "kpi/cli.h"
 #include "kpi/plot.h"
 
@@ -19,6 +18,11 @@ enum {
 	OPT_WIDTH,
 	OPT_HEIGHT,
 	OPT_FITTED,
+	OPT_PERCENT,
+	OPT_NO_PERCENT,
+	OPT_Y_MIN,
+	OPT_Y_MAX,
+	OPT_COLOR_RANGE,
 };
 
 static const struct option longopts[] = {
@@ -30,6 +34,11 @@ static const struct option longopts[] = {
 	{ "width", required_argument, NULL, OPT_WIDTH },
 	{ "height", required_argument, NULL, OPT_HEIGHT },
 	{ "fitted", no_argument, NULL, OPT_FITTED },
+	{ "percent", no_argument, NULL, OPT_PERCENT },
+	{ "no-percent", no_argument, NULL, OPT_NO_PERCENT },
+	{ "y-min", required_argument, NULL, OPT_Y_MIN },
+	{ "y-max", required_argument, NULL, OPT_Y_MAX },
+	{ "color-range", required_argument, NULL, OPT_COLOR_RANGE },
 	KPI_CLI_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -47,14 +56,25 @@ usage(FILE *to)
 		"  -x, --x COL             the x column (line, bar; default period, else\n"
 		"                          the first column)\n"
 		"  -y, --y COLS            the value columns, comma-separated (default: the\n"
-		"                          last column; fan value, funnel rate, heatmap\n"
-		"                          retention)\n"
+		"                          last column; fan value, funnel cum_rate,\n"
+		"                          heatmap retention)\n"
 		"  -g, --group COLS        one panel per value of these columns (default:\n"
 		"                          the key columns before x, period or cohort)\n"
 		"      --title TEXT        the chart's title (default: from the columns)\n"
 		"      --width PX          width in pixels (default 720)\n"
 		"      --height PX         height in pixels (default 400)\n"
 		"      --fitted            fan: also draw the fitted values (dashed)\n"
+		"      --percent           write values as percentages (0.62 as 62%%)\n"
+		"      --no-percent        write them as numbers (default: percentages\n"
+		"                          when the columns are shares: rate, *_rate,\n"
+		"                          retention, *_retention, share, *_share, p_*,\n"
+		"                          nrr, grr)\n"
+		"      --y-min V           fix the low end of the value axis (V a number\n"
+		"                          or a percentage, 20%%); data below is cut, and\n"
+		"                          the chart says so (default: from the data)\n"
+		"      --y-max V           fix the high end likewise\n"
+		"      --color-range LO,HI heatmap: fix the colour scale (default: 0 to\n"
+		"                          the round number at or above the largest value)\n"
 		"%s"
 		"\n"
 		"Example: kpi-agg -t close_date -a sum:amount deals.csv | %s -o bookings.svg\n"
@@ -63,6 +83,28 @@ usage(FILE *to)
 }
 
 #define usage_error(...) kpi_cli_usage_error(stderr, prog, __VA_ARGS__)
+
+/* --color-range LO,HI: two values, LO below HI. */
+static enum kpi_status
+parse_range(char *arg, double *lo, double *hi, struct kpi_error *err)
+{
+	char *comma = strchr(arg, ',');
+	enum kpi_status st;
+
+	if (!comma)
+		return kpi_error_set(err, KPI_EINVAL, 0,
+				     "\"%s\": expected LO,HI such as 0,0.2 or 0,20%%",
+				     arg);
+	*comma = '\0';
+	st = kpi_plot_value_parse(arg, lo, err);
+	if (st == KPI_OK)
+		st = kpi_plot_value_parse(comma + 1, hi, err);
+	*comma = ',';
+	if (st == KPI_OK && !(*lo < *hi))
+		st = kpi_error_set(err, KPI_EINVAL, 0,
+				   "\"%s\": LO must be below HI", arg);
+	return st;
+}
 
 static enum kpi_status
 on_header(const struct kpi_csv_header *h, void *ctx, struct kpi_error *err)
@@ -93,7 +135,7 @@ main(int argc, char **argv)
 	struct kpi_date_format *fmt = NULL;
 	const char **ys = NULL, **groups = NULL;
 	size_t ny = 0, ngroups = 0;
-	int c, status = KPI_EXIT_USAGE;
+	int c, shared, status = KPI_EXIT_USAGE;
 	long v;
 	enum kpi_status st;
 
@@ -136,21 +178,31 @@ main(int argc, char **argv)
 		case OPT_FITTED:
 			opt.fitted = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			status = fflush(stdout) == 0 && !ferror(stdout)
-					 ? KPI_EXIT_OK : KPI_EXIT_DATA;
-			goto out;
-		case 'V':
-			printf("%s %s\n", prog, KPI_VERSION);
-			status = KPI_EXIT_OK;
-			goto out;
-		case '?':
-			fprintf(stderr, "Try '%s --help' for more information.\n",
-				prog);
-			goto out;
+		case OPT_PERCENT:
+		case OPT_NO_PERCENT:
+			opt.percent = c == OPT_PERCENT ? KPI_PLOT_PERCENT_ON
+						       : KPI_PLOT_PERCENT_OFF;
+			break;
+		case OPT_Y_MIN:
+			st = kpi_plot_value_parse(optarg, &opt.y_min, &err);
+			opt.has_y_min = 1;
+			break;
+		case OPT_Y_MAX:
+			st = kpi_plot_value_parse(optarg, &opt.y_max, &err);
+			opt.has_y_max = 1;
+			break;
+		case OPT_COLOR_RANGE:
+			st = parse_range(optarg, &opt.color_lo, &opt.color_hi,
+					 &err);
+			opt.has_color_range = 1;
+			break;
 		default:
-			st = kpi_cli_common_set(&common, c, optarg, &err);
+			shared = kpi_cli_shared_option(stderr, prog, c, optarg,
+						       &common, longopts, usage);
+			if (shared != KPI_CLI_GO_ON) {
+				status = shared;
+				goto out;
+			}
 			break;
 		}
 		if (st != KPI_OK) {
@@ -158,6 +210,11 @@ main(int argc, char **argv)
 						      &err);
 			goto out;
 		}
+	}
+	if (opt.has_y_min && opt.has_y_max && opt.y_min >= opt.y_max) {
+		status = usage_error("--y-min %g is not below --y-max %g",
+				     opt.y_min, opt.y_max);
+		goto out;
 	}
 	if (argc - optind > 1) {
 		status = usage_error("one input at most: the output of one kpi tool");

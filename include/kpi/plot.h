@@ -38,6 +38,13 @@ const char *kpi_plot_type_name(enum kpi_plot_type t);
 #define KPI_PLOT_MAX_CATEGORIES 1000
 #define KPI_PLOT_MAX_Y 8
 
+/* Whether values are written as percentages (0.62 as 62%). */
+enum kpi_plot_percent {
+	KPI_PLOT_PERCENT_AUTO,	/* by the column names: kpi_plot_is_share() */
+	KPI_PLOT_PERCENT_ON,
+	KPI_PLOT_PERCENT_OFF,
+};
+
 struct kpi_plot_options {
 	enum kpi_plot_type type;
 	const char *x_col;		/* -x; NULL: the type's default */
@@ -49,11 +56,34 @@ struct kpi_plot_options {
 	const char *title;		/* NULL: made from the columns */
 	double width, height;		/* px */
 	int fitted;			/* fan: draw the fitted values */
+	enum kpi_plot_percent percent;
+	/* Fixed ends of the value axis (when has_*); data beyond them is cut
+	 * at the plot area and the chart says so. */
+	int has_y_min, has_y_max;
+	double y_min, y_max;
+	/* Heatmap: a fixed colour domain (when has_color_range). */
+	int has_color_range;
+	double color_lo, color_hi;
 	const struct kpi_cli_common *common;	/* missing markers, decimal comma */
 	const struct kpi_date_format *date_format; /* NULL: ISO and labels */
 };
 
 struct kpi_plot;
+
+/* Nonzero when a column of this name holds a proportion, written as a
+ * fraction (0.62 for 62%), by the naming rule of kpi(7) that the tools
+ * follow: "rate" or a name ending in "_rate" (rate, cum_rate, win_rate),
+ * "retention" or ending in "_retention", "share" or ending in "_share", a
+ * name starting with "p_" (a probability: p_won, p_won_90d, p_quota), and
+ * "nrr" and "grr"; each also with "_lo" or "_hi" appended (its interval).
+ * Percentages already multiplied by 100 (mape, wape, coverage80) and
+ * ratios such as coverage (pipeline / remaining quota) are not. */
+int kpi_plot_is_share(const char *name);
+
+/* A value of an option such as --y-max: a number ("0.2", "-1.5e3") or a
+ * percentage ("20%" is 0.2), read without regard to the locale. */
+enum kpi_status kpi_plot_value_parse(const char *s, double *out,
+				     struct kpi_error *err);
 
 /* opt (and the strings it points to) must outlive the plot. */
 enum kpi_status kpi_plot_new(struct kpi_plot **out,

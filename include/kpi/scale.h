@@ -36,6 +36,25 @@ void kpi_ticks_nice(double min, double max, int want, struct kpi_ticks *t);
  * precision so that 0.1 + 0.2 prints as 0.3. */
 double kpi_ticks_value(const struct kpi_ticks *t, size_t i);
 
+/* A value axis over data from min to max: its ends lo and hi, and its
+ * ticks (draw those within [lo, hi]).  A free end holds zero (a bar starts
+ * there, and a line far from zero should not look like a steep change) and
+ * is the outer nice tick (kpi_ticks_nice() over the data and zero, `want`
+ * ticks, or the next finer nice step when its outer ticks span less and
+ * number at most want + 1); except that data spilling past zero by less than one tick step,
+ * on the side opposite its bulk (the lower bound of an interval around
+ * bookings), ends its axis at the next quarter step past the data instead
+ * of a whole step away.  A fixed end (fix_lo, fix_hi non-NULL) is the end
+ * whatever the data; the ticks are then nice ticks over [lo, hi].
+ * Non-finite min or max count as 0. */
+struct kpi_axis {
+	double lo, hi;
+	struct kpi_ticks ticks;
+};
+
+void kpi_axis_value(double min, double max, int want, const double *fix_lo,
+		    const double *fix_hi, struct kpi_axis *a);
+
 /* Longest label kpi_scale_label() writes, NUL included. */
 #define KPI_LABEL_BUFSZ 48
 

@@ -56,6 +56,12 @@ enum kpi_status kpi_svg_end(struct kpi_svg *s, struct kpi_error *err);
  * the class: trusted text only, never data. */
 void kpi_svg_group_begin(struct kpi_svg *s, const char *cls, const char *attrs);
 void kpi_svg_group_end(struct kpi_svg *s);
+/* A nested <svg class="cls"> over the box (x, y, w, h) whose content is
+ * clipped to the box, in the page's coordinates; close it with
+ * kpi_svg_viewport_end(). */
+void kpi_svg_viewport_begin(struct kpi_svg *s, const char *cls, double x,
+			    double y, double w, double h);
+void kpi_svg_viewport_end(struct kpi_svg *s);
 
 /* Shapes.  cls is the class attribute, style further presentation
  * attributes written verbatim (trusted text, e.g. `fill="#0072B2"`).
