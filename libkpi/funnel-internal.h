@@ -53,9 +53,7 @@ struct funnel_row {
  * started in one pass to arrive before the next pass needs them, few
  * enough not to queue more misses than the core keeps in flight.  The ring
  * holds the 2 * AHEAD + 1 rows in the passes. */
-#ifndef FUNNEL_AHEAD
 #define FUNNEL_AHEAD 8
-#endif
 #define FUNNEL_RING 32
 
 /* One stage entry of a history, kept for the transitions report. */
@@ -88,6 +86,8 @@ struct kpi_funnel {
 	struct entry *history;
 	size_t nhistory, history_cap;
 	int32_t last_day;		/* latest date read, or NO_DAY */
+	char last_date_text[24];	/* the last date field parsed ("" none) */
+	int32_t last_date_day;		/* and its day */
 };
 
 /* ==== Deal state ==== */

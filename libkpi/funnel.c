@@ -6,10 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "funnel-internal.h"
 #include "kpi/num.h"
 
 /* ==== Set-up ==== */
+
+enum chunk_kind { DEAL_BYTES, AMOUNT_BYTES };
+
+/* Bytes of chunk k of deal states or of amounts (none without --amount). */
+static size_t
+chunk_bytes(const struct kpi_funnel *f, size_t k, enum chunk_kind kind)
+{
+	size_t n = k ? funnel_chunk_base(k) : funnel_chunk_base(1);
+
+	if (kind == AMOUNT_BYTES)
+		return f->has_amount ? n * sizeof(struct deal_amount) : 0;
+	return n * (2 + f->opt->nstages) * sizeof(int32_t);
+}
 
 static enum kpi_status
 nomem(struct kpi_error *err)
@@ -73,8 +87,8 @@ kpi_funnel_free(struct kpi_funnel *f)
 	if (!f)
 		return;
 	for (k = 0; k < f->nchunks; k++) {
-		free(f->deal[k]);
-		free(f->amounts[k]);
+		kpi_big_free(f->deal[k], chunk_bytes(f, k, DEAL_BYTES));
+		kpi_big_free(f->amounts[k], chunk_bytes(f, k, AMOUNT_BYTES));
 	}
 	kpi_group_free(f->groups);
 	kpi_idmap_free(f->ids);
@@ -154,13 +168,15 @@ stage_code(const struct kpi_funnel *f, const char *s, unsigned *code,
 	char list[160];
 	size_t len = 0;
 
+	/* Stage names mostly differ in their first byte: compare that
+	 * before calling strcmp(). */
 	for (i = 0; i < opt->nstages; i++)
-		if (strcmp(s, opt->stages[i]) == 0) {
+		if (s[0] == opt->stages[i][0] && strcmp(s, opt->stages[i]) == 0) {
 			*code = (unsigned)i;
 			return KPI_OK;
 		}
 	for (i = 0; i < opt->nlost; i++)
-		if (strcmp(s, opt->lost[i]) == 0) {
+		if (s[0] == opt->lost[i][0] && strcmp(s, opt->lost[i]) == 0) {
 			*code = (unsigned)(opt->nstages + i);
 			return KPI_OK;
 		}
@@ -180,14 +196,34 @@ stage_code(const struct kpi_funnel *f, const char *s, unsigned *code,
 			     s, list);
 }
 
-/* A date field: *day = NO_DAY when missing. */
+/* True when the NUL-terminated field is the text of the last date parsed. */
+static inline int
+is_last_date(const struct kpi_funnel *f, const char *field)
+{
+	const char *m = f->last_date_text;
+
+	while (*m && *m == *field) {
+		m++;
+		field++;
+	}
+	return *m == *field;
+}
+
+/* A date field: *day = NO_DAY when missing.  A history is mostly sorted by
+ * date, so a row's date is often the last row's: the last date parsed is
+ * kept with its text, and parsing depends on nothing else. */
 static enum kpi_status
-parse_day(const struct kpi_funnel *f, const char *field, const char *column,
+parse_day(struct kpi_funnel *f, const char *field, const char *column,
 	  int32_t *day, struct kpi_error *err)
 {
 	long d;
 	enum kpi_status st;
+	size_t len;
 
+	if (f->last_date_text[0] && is_last_date(f, field)) {
+		*day = f->last_date_day;
+		return KPI_OK;
+	}
 	if (kpi_cli_is_missing(f->opt->common, field)) {
 		*day = NO_DAY;
 		return KPI_OK;
@@ -197,6 +233,11 @@ parse_day(const struct kpi_funnel *f, const char *field, const char *column,
 	if (st != KPI_OK)
 		return kpi_error_column(err, st, column);
 	*day = (int32_t)d;
+	len = strlen(field);
+	if (len < sizeof(f->last_date_text)) {
+		memcpy(f->last_date_text, field, len + 1);
+		f->last_date_day = *day;
+	}
 	return KPI_OK;
 }
 
@@ -208,7 +249,7 @@ static enum kpi_status
 new_deal(struct kpi_funnel *f, size_t deal, size_t group,
 	 struct kpi_error *err)
 {
-	size_t ns = f->opt->nstages, k = funnel_chunk_of(deal), n, j;
+	size_t ns = f->opt->nstages, k = funnel_chunk_of(deal), j;
 	int32_t *d;
 	struct deal_amount *a;
 
@@ -216,14 +257,15 @@ new_deal(struct kpi_funnel *f, size_t deal, size_t group,
 		return kpi_error_set(err, KPI_ENOMEM, 0, "more than %zu deals",
 				     FUNNEL_MAX_DEALS);
 	if (k == f->nchunks) {
-		n = k ? funnel_chunk_base(k) : funnel_chunk_base(1);
-		f->deal[k] = malloc(n * (2 + ns) * sizeof(int32_t));
+		f->deal[k] = kpi_big_alloc(chunk_bytes(f, k, DEAL_BYTES));
 		if (!f->deal[k])
 			return nomem(err);
 		if (f->has_amount) {
-			f->amounts[k] = malloc(n * sizeof(struct deal_amount));
+			f->amounts[k] = kpi_big_alloc(chunk_bytes(f, k,
+								  AMOUNT_BYTES));
 			if (!f->amounts[k]) {
-				free(f->deal[k]);
+				kpi_big_free(f->deal[k],
+					     chunk_bytes(f, k, DEAL_BYTES));
 				return nomem(err);
 			}
 		}
