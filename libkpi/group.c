@@ -941,8 +941,9 @@ idmap_equal(const unsigned char *b, size_t width, const unsigned char *key,
 	       bytes_equal((const unsigned char *)(k + 1), key, len);
 }
 
-/* Fill the empty bucket b (of a map `width` wide) with key and id.  A key too long to inline goes to the arena, unless ool is its copy
- * there already (then this cannot fail). */
+/* Fill the empty bucket b (of a map `width` wide) with key and id.  A key
+ * too long to inline goes to the arena, unless ool is its copy there
+ * already (then this cannot fail). */
 static enum kpi_status
 idmap_fill(struct kpi_idmap *m, unsigned char *b, size_t width,
 	   const unsigned char *key, size_t len, uint32_t id,
