@@ -411,6 +411,41 @@ on_header(const struct kpi_csv_record *rec, void *ctx, struct kpi_error *err)
 	return KPI_OK;
 }
 
+/* The rows of one block, through on_rows: each failing row is skipped as
+ * bad or ends the read, as in on_record(). */
+static enum kpi_status
+on_batch(const struct kpi_csv_record *recs, size_t n, void *ctx,
+	 struct kpi_error *err)
+{
+	struct read_state *s = ctx;
+	struct kpi_cli_reader *r = s->r;
+	const struct kpi_csv_record *bad;
+	enum kpi_status st;
+	size_t done;
+
+	while (n > 0) {
+		done = 0;
+		st = r->on_rows(recs, n, &done, r->ctx, err);
+		if (st == KPI_OK) {
+			r->rows_read += n;
+			return st;
+		}
+		r->rows_read += done + 1;
+		if (st == KPI_ESTOP)
+			return st;
+		bad = &recs[done];
+		if (!err->line)
+			err->line = bad->line;
+		if (!r->common->skip_bad || (st != KPI_EPARSE && st != KPI_EINVAL))
+			return st;
+		reject(r, bad, err);
+		kpi_error_clear(err);
+		recs = bad + 1;
+		n -= done + 1;
+	}
+	return KPI_OK;
+}
+
 static enum kpi_status
 on_record(const struct kpi_csv_record *rec, void *ctx, struct kpi_error *err)
 {
@@ -418,6 +453,8 @@ on_record(const struct kpi_csv_record *rec, void *ctx, struct kpi_error *err)
 	struct kpi_cli_reader *r = s->r;
 	enum kpi_status st;
 
+	if (r->on_rows)
+		return on_batch(rec, 1, ctx, err);
 	r->rows_read++;
 	st = r->on_row(rec, r->ctx, err);
 	if (st == KPI_OK || st == KPI_ESTOP)
@@ -456,7 +493,8 @@ open_rejects(struct kpi_cli_reader *r, struct kpi_error *err)
 static enum kpi_status
 read_one(struct kpi_cli_reader *r, const char *name, struct kpi_error *err)
 {
-	struct kpi_csv_options opt = { r->common->delimiter, on_bad_width };
+	struct kpi_csv_options opt = { r->common->delimiter, on_bad_width,
+				       r->on_rows ? on_batch : NULL };
 	struct read_state s = { r, NULL };
 	int is_stdin = strcmp(name, "-") == 0;
 	FILE *in;

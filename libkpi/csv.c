@@ -22,6 +22,8 @@
 #define FIELDBUF_INIT	((size_t)4096)
 #define GROW_MIN	((size_t)4096)	/* smallest libcsv field buffer */
 #define SHORT_FIELD	16		/* field_cb() copies these whole */
+#define BATCH_MAX	64		/* records handed to on_batch at once */
+#define BATCH_FBUF	((size_t)16 * 1024)	/* fbuf with on_batch */
 
 static const char utf8_bom[3] = { '\xEF', '\xBB', '\xBF' };
 
@@ -34,6 +36,7 @@ struct reader {
 	kpi_csv_record_fn on_header;
 	kpi_csv_record_fn on_record;
 	kpi_csv_record_fn on_bad_width;
+	kpi_csv_batch_fn on_batch;
 	void *ctx;
 	struct kpi_error *err;
 	enum kpi_status st;	/* first non-OK status; all callbacks stop */
@@ -74,6 +77,18 @@ struct reader {
 	size_t fcap, flen;
 	const char **fields;
 	size_t nf, nfcap;
+
+	/* With on_batch, the fast path keeps the records it split: each one's
+	 * fields follow the previous one's in fbuf and in fields, from
+	 * fbase (fields) and flen (fbuf) on, and batch[] holds them with
+	 * their raw bytes in buf, fields[] by index (fields may move as it
+	 * grows; fbuf never does while a batch is kept, nor buf).  They are
+	 * handed over before anything else happens: another record, an
+	 * error, a read. */
+	size_t fbase;
+	struct kpi_csv_record batch[BATCH_MAX];
+	size_t batch_base[BATCH_MAX];
+	size_t nbatch;
 
 	int have_header;
 	size_t width;
@@ -260,34 +275,74 @@ dispatch(struct reader *r, const struct kpi_csv_record *rec)
 	return r->on_record ? r->on_record(rec, r->ctx, r->err) : KPI_OK;
 }
 
-/* Hand the record in fields[0, nf) to the caller.  It starts at rec_start
- * and its last segment ends at `end`, with the record's terminator: LF, CRLF
- * or CR, or none at the end of input. */
+/* A callback's status: the read stops unless it is KPI_OK.  A callback
+ * that fails without saying why still leaves a message. */
+static void
+callback_status(struct reader *r, enum kpi_status st, unsigned long line)
+{
+	if (st == KPI_OK)
+		return;
+	if (st != KPI_ESTOP && r->err && r->err->status == KPI_OK)
+		kpi_error_set(r->err, st, line, "%s", kpi_strerror(st));
+	r->st = st;
+}
+
+/* Hand the records kept for on_batch over, and start afresh. */
+static void
+flush_batch(struct reader *r)
+{
+	size_t i, n = r->nbatch;
+
+	if (!n)
+		return;
+	for (i = 0; i < n; i++)
+		r->batch[i].fields = r->fields + r->batch_base[i];
+	r->nbatch = 0;
+	r->nf = 0;
+	r->flen = 0;
+	r->fbase = 0;
+	if (r->st == KPI_OK)
+		callback_status(r, r->on_batch(r->batch, n, r->ctx, r->err),
+				r->batch[0].line);
+}
+
+/* Hand the record in fields[fbase, nf) to the caller.  It starts at
+ * rec_start and its last segment ends at `end`, with the record's
+ * terminator: LF, CRLF or CR, or none at the end of input. */
 static void
 deliver(struct reader *r, size_t end)
 {
 	struct kpi_csv_record rec;
-	enum kpi_status st;
+	size_t base;
 
 	if (end > r->rec_start && r->buf[end - 1] == '\n')
 		end--;
 	if (end > r->rec_start && r->buf[end - 1] == '\r')
 		end--;
-	rec.fields = r->fields;
-	rec.nfields = r->nf;
+	rec.fields = r->fields + r->fbase;
+	rec.nfields = r->nf - r->fbase;
 	rec.line = r->rec_line;
 	rec.raw = r->buf + r->rec_start;
 	rec.raw_len = end - r->rec_start;
 
-	st = dispatch(r, &rec);
+	if (r->on_batch && r->have_header && rec.nfields == r->width) {
+		r->batch_base[r->nbatch] = r->fbase;
+		r->batch[r->nbatch++] = rec;
+		r->fbase = r->nf;
+		if (r->nbatch == BATCH_MAX)
+			flush_batch(r);
+		return;
+	}
+	/* The batch's fields come before this record's, which stay where
+	 * they are. */
+	base = r->fbase;
+	flush_batch(r);
+	if (r->st != KPI_OK)
+		return;
+	rec.fields = r->fields + base;
+	callback_status(r, dispatch(r, &rec), rec.line);
 	r->nf = 0;
 	r->flen = 0;
-	if (st == KPI_OK)
-		return;
-	/* A callback that fails without saying why still leaves a message. */
-	if (st != KPI_ESTOP && r->err && r->err->status == KPI_OK)
-		kpi_error_set(r->err, st, rec.line, "%s", kpi_strerror(st));
-	r->st = st;
 }
 
 /* libcsv's record callback (term is -1 from csv_fini). */
@@ -468,7 +523,7 @@ fast_segment(struct reader *r, size_t end)
 	const char *seg = r->buf + r->pos;
 	size_t len = end - r->pos;
 	const char d = (char)r->delim;
-	size_t nf = 0;
+	size_t nf, base;
 	char *f, *a, *q, *stop;
 #if SCAN_WORDS
 	const uint64_t ones = 0x0101010101010101u;
@@ -485,10 +540,18 @@ fast_segment(struct reader *r, size_t end)
 		len--;
 	/* The fields are the line's bytes less the blanks trimmed, with a NUL
 	 * in place of each delimiter and one at the end; a word of NULs
-	 * after the line lets the scan read whole words. */
+	 * after the line lets the scan read whole words.  They go after the
+	 * records kept for on_batch, if there is room; fbuf grows only when
+	 * it holds none, so that their fields do not move. */
+	if (r->flen + len + 1 + SCAN_WORD > r->fcap) {
+		flush_batch(r);
+		if (r->st != KPI_OK)
+			return;
+	}
 	if (len + 1 + SCAN_WORD > r->fcap && grow_fbuf(r, len + 1 + SCAN_WORD))
 		return;
-	f = r->fbuf;
+	f = r->fbuf + r->flen;
+	base = nf = r->nf;
 	memcpy(f, seg, len);
 	stop = f + len;
 	memset(stop, 0, 1 + SCAN_WORD);
@@ -530,9 +593,10 @@ fast_segment(struct reader *r, size_t end)
 	r->fields[nf++] = fast_field(a, stop);
 	/* One field (no delimiter) that trimmed to nothing: a blank line,
 	 * which libcsv skips. */
-	if (nf == 1 && r->fields[0][0] == '\0')
+	if (nf == base + 1 && r->fields[base][0] == '\0')
 		return;
 	r->nf = nf;
+	r->flen += len + 1;
 	deliver(r, end);
 }
 
@@ -610,6 +674,9 @@ feed_segment(struct reader *r, size_t end)
 
 	/* Fields are C strings: a NUL would silently cut one short. */
 	if (r->have_nul && r->nul_at < end) {
+		flush_batch(r);
+		if (r->st != KPI_OK)
+			return;
 		reader_fail(r, kpi_error_set(r->err, KPI_EPARSE, r->line,
 					     "NUL byte in input"));
 		nul_column(r, was_idle);
@@ -620,10 +687,15 @@ feed_segment(struct reader *r, size_t end)
 		r->rec_line = r->line;
 		r->field_line = r->line;
 	}
-	if (was_idle && r->fast && !has_quote(r, end))
+	if (was_idle && r->fast && !has_quote(r, end)) {
 		fast_segment(r, end);
-	else
+	} else {
+		/* libcsv's fields start at the start of fbuf. */
+		flush_batch(r);
+		if (r->st != KPI_OK)
+			return;
 		parse_segment(r, end, was_idle);
+	}
 	if (r->buf[end - 1] == '\n')
 		r->line++;
 	r->pos = end;
@@ -639,6 +711,11 @@ fill(struct reader *r)
 	size_t n, got;
 	char *p;
 	const char *hit;
+
+	/* The records kept for on_batch have their raw bytes in buf. */
+	flush_batch(r);
+	if (r->st != KPI_OK)
+		return;
 
 	if (keep > 0) {
 		memmove(r->buf, r->buf + keep, r->len - keep);
@@ -698,7 +775,7 @@ kpi_csv_read(FILE *in, const struct kpi_csv_options *opt,
 {
 	struct reader r;
 	unsigned char delim = ',';
-	int parser_ready = 0;
+	int parser_ready = 0, fini;
 	size_t end;
 
 	kpi_error_clear(err);
@@ -715,13 +792,14 @@ kpi_csv_read(FILE *in, const struct kpi_csv_options *opt,
 	r.on_header = on_header;
 	r.on_record = on_record;
 	r.on_bad_width = opt ? opt->on_bad_width : NULL;
+	r.on_batch = opt ? opt->on_batch : NULL;
 	r.ctx = ctx;
 	r.err = err;
 	r.delim = delim;
 	r.fast = !fast_path_off;
 	r.line = 1;
 	r.cap = READ_SIZE;
-	r.fcap = FIELDBUF_INIT;
+	r.fcap = r.on_batch ? BATCH_FBUF : FIELDBUF_INIT;
 	r.nfcap = FIELDS_INIT;
 	r.buf = malloc(r.cap);
 	r.fbuf = malloc(r.fcap);
@@ -759,10 +837,13 @@ kpi_csv_read(FILE *in, const struct kpi_csv_options *opt,
 		fill(&r);
 	}
 
+	flush_batch(&r);
 	/* csv_fini() hands over a last record that has no line end; its
 	 * callbacks are no-ops once the read has stopped. */
 	r.seg_end = r.len;
-	if (csv_fini(&r.p, field_cb, record_cb, &r) != 0 && r.st == KPI_OK)
+	fini = csv_fini(&r.p, field_cb, record_cb, &r);
+	flush_batch(&r);
+	if (fini != 0 && r.st == KPI_OK)
 		r.st = kpi_error_set(err, KPI_EPARSE, r.field_line,
 				     "unterminated quoted field");
 	if (r.st == KPI_OK && !r.have_header)

@@ -36,6 +36,26 @@ struct deal_amount {
 	int32_t day;
 };
 
+/* A row being taken (see kpi_funnel_add_rows() in funnel.c): what its
+ * fields say, parsed. */
+struct funnel_row {
+	const char *id;		/* in the record */
+	size_t idlen;
+	uint64_t hash;		/* of the id */
+	size_t group, deal;
+	double amount;		/* NaN when none */
+	int32_t day, closed;	/* history: entered; outcome: created, closed */
+	unsigned code;		/* stage, or nstages + lost outcome */
+	int32_t *days;		/* wide: entry day per stage, then lost outcome */
+};
+
+/* Rows between the passes of kpi_funnel_add_rows(): enough for the loads
+ * started in one pass to arrive before the next pass needs them, few
+ * enough not to queue more misses than the core keeps in flight.  The ring
+ * holds the 2 * AHEAD + 1 rows in the passes. */
+#define FUNNEL_AHEAD 8
+#define FUNNEL_RING 32
+
 /* One stage entry of a history, kept for the transitions report. */
 struct entry {
 	uint32_t deal;
@@ -61,9 +81,13 @@ struct kpi_funnel {
 	int32_t *deal[FUNNEL_DEAL_CHUNKS];	/* see FUNNEL_DEAL_SHIFT */
 	struct deal_amount *amounts[FUNNEL_DEAL_CHUNKS];	/* --amount */
 	size_t nchunks;
+	struct funnel_row rows[FUNNEL_RING];
+	int32_t *days;			/* rows[i].days point here */
 	struct entry *history;
 	size_t nhistory, history_cap;
 	int32_t last_day;		/* latest date read, or NO_DAY */
+	char last_date_text[24];	/* the last date field parsed ("" none) */
+	int32_t last_date_day;		/* and its day */
 };
 
 /* ==== Deal state ==== */

@@ -6,10 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "funnel-internal.h"
 #include "kpi/num.h"
 
 /* ==== Set-up ==== */
+
+enum chunk_kind { DEAL_BYTES, AMOUNT_BYTES };
+
+/* Bytes of chunk k of deal states or of amounts (none without --amount). */
+static size_t
+chunk_bytes(const struct kpi_funnel *f, size_t k, enum chunk_kind kind)
+{
+	size_t n = k ? funnel_chunk_base(k) : funnel_chunk_base(1);
+
+	if (kind == AMOUNT_BYTES)
+		return f->has_amount ? n * sizeof(struct deal_amount) : 0;
+	return n * (2 + f->opt->nstages) * sizeof(int32_t);
+}
 
 static enum kpi_status
 nomem(struct kpi_error *err)
@@ -50,7 +64,12 @@ kpi_funnel_new(struct kpi_funnel **out, const struct kpi_funnel_options *opt,
 	f->group_idx = calloc(opt->ngroup + 1, sizeof(size_t));
 	f->parts = calloc(opt->ngroup + 1, sizeof(char *));
 	f->lens = calloc(opt->ngroup + 1, sizeof(size_t));
+	f->days = calloc(FUNNEL_RING * (opt->nstages + opt->nlost),
+			 sizeof(int32_t));
+	for (i = 0; f->days && i < FUNNEL_RING; i++)
+		f->rows[i].days = f->days + i * (opt->nstages + opt->nlost);
 	if (!f->stage_idx || !f->group_idx || !f->parts || !f->lens ||
+	    !f->days ||
 	    kpi_group_new(&f->groups, opt->ngroup ? opt->ngroup : 1, err) != KPI_OK ||
 	    kpi_idmap_new(&f->ids, err) != KPI_OK) {
 		kpi_funnel_free(f);
@@ -68,12 +87,13 @@ kpi_funnel_free(struct kpi_funnel *f)
 	if (!f)
 		return;
 	for (k = 0; k < f->nchunks; k++) {
-		free(f->deal[k]);
-		free(f->amounts[k]);
+		kpi_big_free(f->deal[k], chunk_bytes(f, k, DEAL_BYTES));
+		kpi_big_free(f->amounts[k], chunk_bytes(f, k, AMOUNT_BYTES));
 	}
 	kpi_group_free(f->groups);
 	kpi_idmap_free(f->ids);
 	free(f->history);
+	free(f->days);
 	free(f->stage_idx);
 	free(f->group_idx);
 	free(f->parts);
@@ -148,13 +168,15 @@ stage_code(const struct kpi_funnel *f, const char *s, unsigned *code,
 	char list[160];
 	size_t len = 0;
 
+	/* Stage names mostly differ in their first byte: compare that
+	 * before calling strcmp(). */
 	for (i = 0; i < opt->nstages; i++)
-		if (strcmp(s, opt->stages[i]) == 0) {
+		if (s[0] == opt->stages[i][0] && strcmp(s, opt->stages[i]) == 0) {
 			*code = (unsigned)i;
 			return KPI_OK;
 		}
 	for (i = 0; i < opt->nlost; i++)
-		if (strcmp(s, opt->lost[i]) == 0) {
+		if (s[0] == opt->lost[i][0] && strcmp(s, opt->lost[i]) == 0) {
 			*code = (unsigned)(opt->nstages + i);
 			return KPI_OK;
 		}
@@ -174,14 +196,34 @@ stage_code(const struct kpi_funnel *f, const char *s, unsigned *code,
 			     s, list);
 }
 
-/* A date field: *day = NO_DAY when missing. */
+/* True when the NUL-terminated field is the text of the last date parsed. */
+static inline int
+is_last_date(const struct kpi_funnel *f, const char *field)
+{
+	const char *m = f->last_date_text;
+
+	while (*m && *m == *field) {
+		m++;
+		field++;
+	}
+	return *m == *field;
+}
+
+/* A date field: *day = NO_DAY when missing.  A history is mostly sorted by
+ * date, so a row's date is often the last row's: the last date parsed is
+ * kept with its text, and parsing depends on nothing else. */
 static enum kpi_status
-parse_day(const struct kpi_funnel *f, const char *field, const char *column,
+parse_day(struct kpi_funnel *f, const char *field, const char *column,
 	  int32_t *day, struct kpi_error *err)
 {
 	long d;
 	enum kpi_status st;
+	size_t len;
 
+	if (f->last_date_text[0] && is_last_date(f, field)) {
+		*day = f->last_date_day;
+		return KPI_OK;
+	}
 	if (kpi_cli_is_missing(f->opt->common, field)) {
 		*day = NO_DAY;
 		return KPI_OK;
@@ -191,6 +233,11 @@ parse_day(const struct kpi_funnel *f, const char *field, const char *column,
 	if (st != KPI_OK)
 		return kpi_error_column(err, st, column);
 	*day = (int32_t)d;
+	len = strlen(field);
+	if (len < sizeof(f->last_date_text)) {
+		memcpy(f->last_date_text, field, len + 1);
+		f->last_date_day = *day;
+	}
 	return KPI_OK;
 }
 
@@ -202,7 +249,7 @@ static enum kpi_status
 new_deal(struct kpi_funnel *f, size_t deal, size_t group,
 	 struct kpi_error *err)
 {
-	size_t ns = f->opt->nstages, k = funnel_chunk_of(deal), n, j;
+	size_t ns = f->opt->nstages, k = funnel_chunk_of(deal), j;
 	int32_t *d;
 	struct deal_amount *a;
 
@@ -210,14 +257,15 @@ new_deal(struct kpi_funnel *f, size_t deal, size_t group,
 		return kpi_error_set(err, KPI_ENOMEM, 0, "more than %zu deals",
 				     FUNNEL_MAX_DEALS);
 	if (k == f->nchunks) {
-		n = k ? funnel_chunk_base(k) : funnel_chunk_base(1);
-		f->deal[k] = malloc(n * (2 + ns) * sizeof(int32_t));
+		f->deal[k] = kpi_big_alloc(chunk_bytes(f, k, DEAL_BYTES));
 		if (!f->deal[k])
 			return nomem(err);
 		if (f->has_amount) {
-			f->amounts[k] = malloc(n * sizeof(struct deal_amount));
+			f->amounts[k] = kpi_big_alloc(chunk_bytes(f, k,
+								  AMOUNT_BYTES));
 			if (!f->amounts[k]) {
-				free(f->deal[k]);
+				kpi_big_free(f->deal[k],
+					     chunk_bytes(f, k, DEAL_BYTES));
 				return nomem(err);
 			}
 		}
@@ -256,38 +304,6 @@ group_of(struct kpi_funnel *f, const struct kpi_csv_record *rec, size_t *slot,
 	return kpi_group_intern(f->groups, f->parts, f->lens, slot, NULL, err);
 }
 
-/* The deal a row belongs to: by its id (of hash h), or a new deal per
- * row without one.  A new deal goes in `group`; a row of a known deal must
- * be in the deal's group. */
-static enum kpi_status
-deal_of(struct kpi_funnel *f, const char *id, size_t len, uint64_t h,
-	size_t group, size_t *deal, struct kpi_error *err)
-{
-	const struct kpi_funnel_options *opt = f->opt;
-	enum kpi_status st;
-	int added = 1;
-
-	*deal = f->ndeals;
-	if (f->has_id) {
-		if (len == 0)
-			return kpi_error_column(err,
-						kpi_error_set(err, KPI_EPARSE, 0,
-							      "empty deal id"),
-						opt->id_col);
-		st = kpi_idmap_intern(f->ids, id, len, h, deal, &added, err);
-		if (st != KPI_OK)
-			return st;
-	}
-	if (added)
-		return new_deal(f, *deal, group, err);
-	if (funnel_deal(f, *deal)[DEAL_GROUP] != (int32_t)group)
-		return kpi_error_column(err, kpi_error_set(err, KPI_EPARSE, 0,
-					  "deal \"%.40s\" was seen before in another group",
-					  id),
-				opt->ngroup ? opt->group_cols[0] : opt->id_col);
-	return KPI_OK;
-}
-
 static void
 note_day(struct kpi_funnel *f, int32_t day)
 {
@@ -324,57 +340,69 @@ keep_entry(struct kpi_funnel *f, size_t deal, unsigned code, int32_t day,
 	return KPI_OK;
 }
 
-enum kpi_status
-kpi_funnel_add(struct kpi_funnel *f, const struct kpi_csv_record *rec,
-	       struct kpi_error *err)
+/*
+ * Rows are taken in three passes, so that the cache
+ * misses of one row overlap the work on the others: with a million deals
+ * in random order, the id's bucket in the id map and then the deal's state
+ * are each a miss, and taking one row at a time waits for both in turn.
+ *  1. parse_row(): parse and check every value, find the group, hash the
+ *     id and start loading its bucket;
+ *  2. resolve_row(): the deal number (a new deal is added here), and start
+ *     loading its state;
+ *  3. apply_row(): check the deal's group and record the entries.
+ * The rows are taken as if one by one: deals are numbered in order of
+ * first appearance, and a row that fails in any pass changes nothing (see
+ * kpi_funnel_add_rows()).
+ */
+
+/* Parse and check every value of a row, find its group; start loading the
+ * bucket of its id. */
+static enum kpi_status
+parse_row(struct kpi_funnel *f, const struct kpi_csv_record *rec,
+	  struct funnel_row *row, struct kpi_error *err)
 {
 	const struct kpi_funnel_options *opt = f->opt;
-	size_t ns = opt->nstages, i, deal, group, idlen = 0, k;
-	int32_t days[KPI_FUNNEL_MAX_STAGES * 2], day = NO_DAY, closed = NO_DAY;
-	int32_t *d;
-	struct deal_amount *a;
-	const char *id = NULL;
-	unsigned code = 0;
-	double amount = NAN;
-	uint64_t h = 0;
+	size_t ns = opt->nstages, i;
 	enum kpi_status st = KPI_OK;
 
-	/* With ids in random order, the id's bucket is a cache miss: start
-	 * loading it now, and parse the row while it comes. */
+	row->day = NO_DAY;
+	row->closed = NO_DAY;
+	row->code = 0;
+	row->amount = NAN;
 	if (f->has_id) {
-		id = rec->fields[f->id_idx];
-		idlen = strlen(id);
-		h = kpi_idmap_hash(id, idlen);
-		kpi_idmap_prefetch(f->ids, h);
+		row->id = rec->fields[f->id_idx];
+		row->idlen = strlen(row->id);
+		row->hash = kpi_idmap_hash(row->id, row->idlen);
+		kpi_idmap_prefetch(f->ids, row->hash);
 	}
-	/* Parse and check every value first: a rejected row changes nothing. */
 	switch (opt->shape) {
 	case KPI_FUNNEL_HISTORY:
-		st = stage_code(f, rec->fields[f->stage_col_idx], &code, err);
+		st = stage_code(f, rec->fields[f->stage_col_idx], &row->code, err);
 		if (st != KPI_OK)
 			return kpi_error_column(err, st, opt->stage_col);
-		st = parse_day(f, rec->fields[f->time_idx], opt->time_col, &day, err);
-		if (st == KPI_OK && day == NO_DAY)
+		st = parse_day(f, rec->fields[f->time_idx], opt->time_col,
+			       &row->day, err);
+		if (st == KPI_OK && row->day == NO_DAY)
 			st = kpi_error_column(err, kpi_error_set(err, KPI_EPARSE, 0,
 						  "a stage entry needs its date"),
 					      opt->time_col);
 		break;
 	case KPI_FUNNEL_OUTCOME:
-		st = stage_code(f, rec->fields[f->stage_col_idx], &code, err);
+		st = stage_code(f, rec->fields[f->stage_col_idx], &row->code, err);
 		if (st != KPI_OK)
 			return kpi_error_column(err, st, opt->stage_col);
 		st = parse_day(f, rec->fields[f->created_idx], opt->created_col,
-			       &day, err);
+			       &row->day, err);
 		if (st == KPI_OK && opt->closed_col)
 			st = parse_day(f, rec->fields[f->closed_idx],
-				       opt->closed_col, &closed, err);
-		if (st == KPI_OK && closed == NO_DAY && opt->closed_col &&
-		    (code == ns - 1 || code >= ns))
+				       opt->closed_col, &row->closed, err);
+		if (st == KPI_OK && row->closed == NO_DAY && opt->closed_col &&
+		    (row->code == ns - 1 || row->code >= ns))
 			st = kpi_error_column(err, kpi_error_set(err, KPI_EPARSE, 0,
 						  "a won or lost deal needs its close date"),
 					      opt->closed_col);
-		if (st == KPI_OK && closed != NO_DAY && day != NO_DAY &&
-		    closed < day)
+		if (st == KPI_OK && row->closed != NO_DAY && row->day != NO_DAY &&
+		    row->closed < row->day)
 			st = kpi_error_column(err, kpi_error_set(err, KPI_EPARSE, 0,
 						  "closed before it was created"),
 					      opt->closed_col);
@@ -385,32 +413,80 @@ kpi_funnel_add(struct kpi_funnel *f, const struct kpi_csv_record *rec,
 						 : opt->lost[i - ns];
 
 			st = parse_day(f, rec->fields[f->stage_idx[i]], col,
-				       &days[i], err);
+				       &row->days[i], err);
 		}
 		break;
 	}
 	if (st == KPI_OK && f->has_amount &&
 	    !kpi_cli_is_missing(opt->common, rec->fields[f->amount_idx])) {
 		st = kpi_num_parse(rec->fields[f->amount_idx],
-				   opt->common->decimal_comma, &amount, err);
+				   opt->common->decimal_comma, &row->amount, err);
 		if (st != KPI_OK)
 			kpi_error_column(err, st, opt->amount_col);
 	}
-	if (st != KPI_OK)
-		return st;
-
-	st = group_of(f, rec, &group, err);
 	if (st == KPI_OK)
-		st = deal_of(f, id, idlen, h, group, &deal, err);
-	if (st != KPI_OK)
-		return st;
-	d = funnel_deal(f, deal);
-	if (!isnan(amount)) {
-		k = funnel_chunk_of(deal);
-		a = &f->amounts[k][deal - funnel_chunk_base(k)];
+		st = group_of(f, rec, &row->group, err);
+	if (st == KPI_OK && f->has_id && row->idlen == 0)
+		st = kpi_error_column(err, kpi_error_set(err, KPI_EPARSE, 0,
+							 "empty deal id"),
+				      opt->id_col);
+	return st;
+}
+
+/* The deal of a row: by its id, or a new deal per row without one.  A new
+ * deal goes in the row's group; start loading a known deal's state. */
+static enum kpi_status
+resolve_row(struct kpi_funnel *f, struct funnel_row *row,
+	    struct kpi_error *err)
+{
+	enum kpi_status st;
+	int added = 1;
+	size_t k;
+
+	row->deal = f->ndeals;
+	if (f->has_id) {
+		st = kpi_idmap_intern(f->ids, row->id, row->idlen, row->hash,
+				      &row->deal, &added, err);
+		if (st != KPI_OK)
+			return st;
+	}
+	if (added)
+		return new_deal(f, row->deal, row->group, err);
+#if defined(__GNUC__)
+	__builtin_prefetch(funnel_deal(f, row->deal), 1);
+	if (f->has_amount) {
+		k = funnel_chunk_of(row->deal);
+		__builtin_prefetch(&f->amounts[k][row->deal -
+						  funnel_chunk_base(k)], 1);
+	}
+#else
+	(void)k;
+#endif
+	return KPI_OK;
+}
+
+/* Check the row's deal is in the row's group, and record its entries. */
+static enum kpi_status
+apply_row(struct kpi_funnel *f, const struct funnel_row *row,
+	  struct kpi_error *err)
+{
+	const struct kpi_funnel_options *opt = f->opt;
+	size_t ns = opt->nstages, i, k;
+	int32_t *d = funnel_deal(f, row->deal), day = row->day;
+	unsigned code = row->code;
+	struct deal_amount *a;
+
+	if (d[DEAL_GROUP] != (int32_t)row->group)
+		return kpi_error_column(err, kpi_error_set(err, KPI_EPARSE, 0,
+					  "deal \"%.40s\" was seen before in another group",
+					  row->id),
+				opt->ngroup ? opt->group_cols[0] : opt->id_col);
+	if (!isnan(row->amount)) {
+		k = funnel_chunk_of(row->deal);
+		a = &f->amounts[k][row->deal - funnel_chunk_base(k)];
 		if (a->day == NO_DAY || day == NO_DAY || day >= a->day) {
 			/* In a history the latest row's amount wins. */
-			a->amount = amount;
+			a->amount = row->amount;
 			a->day = day;
 		}
 	}
@@ -423,36 +499,104 @@ kpi_funnel_add(struct kpi_funnel *f, const struct kpi_csv_record *rec,
 		else if (d[DEAL_LOST] == NO_DAY || day < d[DEAL_LOST])
 			d[DEAL_LOST] = day;
 		if (opt->keep_history)
-			st = keep_entry(f, deal, code, day, err);
+			return keep_entry(f, row->deal, code, day, err);
 		break;
 	case KPI_FUNNEL_OUTCOME:
 		note_day(f, day);
-		note_day(f, closed);
+		note_day(f, row->closed);
 		/* Only creation and close are dated: the first stage was
 		 * entered when created, the win when closed; stages between
 		 * were reached on an unknown day. */
 		enter(&d[DEAL_ENTERED], day);
 		if (code < ns && code > 0)
 			enter(&d[DEAL_ENTERED + code],
-			      code == ns - 1 ? closed : NO_DAY);
+			      code == ns - 1 ? row->closed : NO_DAY);
 		if (code >= ns)
-			d[DEAL_LOST] = closed == NO_DAY ? UNKNOWN_DAY : closed;
+			d[DEAL_LOST] = row->closed == NO_DAY ? UNKNOWN_DAY
+							     : row->closed;
 		break;
 	case KPI_FUNNEL_WIDE:
 		for (i = 0; i < ns; i++) {
-			note_day(f, days[i]);
-			if (days[i] != NO_DAY)
-				enter(&d[DEAL_ENTERED + i], days[i]);
+			note_day(f, row->days[i]);
+			if (row->days[i] != NO_DAY)
+				enter(&d[DEAL_ENTERED + i], row->days[i]);
 		}
 		for (i = ns; i < ns + opt->nlost; i++) {
-			note_day(f, days[i]);
-			if (days[i] != NO_DAY &&
-			    (d[DEAL_LOST] == NO_DAY || days[i] < d[DEAL_LOST]))
-				d[DEAL_LOST] = days[i];
+			note_day(f, row->days[i]);
+			if (row->days[i] != NO_DAY &&
+			    (d[DEAL_LOST] == NO_DAY || row->days[i] < d[DEAL_LOST]))
+				d[DEAL_LOST] = row->days[i];
 		}
 		break;
 	}
-	return st;
+	return KPI_OK;
+}
+
+/*
+ * The passes run as a pipeline, FUNNEL_AHEAD rows apart: row i is parsed
+ * while row i - AHEAD is resolved and row i - 2 AHEAD applied, so that a
+ * few loads are on their way at any time (a whole block of them at once
+ * would fill the queue of misses and stall it).  A row that fails in a pass
+ * becomes the end: no later row goes further, the rows before it go
+ * through every pass, then it is reported (the first row to fail in input
+ * order, its error the last written to err).  Rows after it may have been
+ * parsed (which changes nothing but the group table, as taking them in turn
+ * would) or have added their new deals (which taking them later finds as
+ * known deals of the same group, with nothing recorded yet).
+ */
+_Static_assert(FUNNEL_RING >= 2 * FUNNEL_AHEAD + 2,
+	       "the ring holds every row in the passes");
+
+enum kpi_status
+kpi_funnel_add_rows(struct kpi_funnel *f, const struct kpi_csv_record *recs,
+		    size_t n, size_t *done, struct kpi_error *err)
+{
+	struct funnel_row *rows = f->rows;
+	size_t parsed = 0, resolved = 0, applied = 0, end = n;
+	enum kpi_status st, st_end = KPI_OK;
+
+	while (applied < end) {
+		if (parsed < end) {
+			st = parse_row(f, &recs[parsed],
+				       &rows[parsed % FUNNEL_RING], err);
+			if (st == KPI_OK) {
+				parsed++;
+			} else {
+				end = parsed;
+				st_end = st;
+			}
+		}
+		if (resolved < parsed &&
+		    (parsed - resolved > FUNNEL_AHEAD || parsed == end)) {
+			st = resolve_row(f, &rows[resolved % FUNNEL_RING], err);
+			if (st == KPI_OK) {
+				resolved++;
+			} else {
+				end = parsed = resolved;
+				st_end = st;
+			}
+		}
+		if (applied < resolved &&
+		    (resolved - applied > FUNNEL_AHEAD || resolved == end)) {
+			st = apply_row(f, &rows[applied % FUNNEL_RING], err);
+			if (st != KPI_OK) {
+				*done = applied;
+				return st;
+			}
+			applied++;
+		}
+	}
+	*done = end;
+	return st_end;
+}
+
+enum kpi_status
+kpi_funnel_add(struct kpi_funnel *f, const struct kpi_csv_record *rec,
+	       struct kpi_error *err)
+{
+	size_t done;
+
+	return kpi_funnel_add_rows(f, rec, 1, &done, err);
 }
 
 enum kpi_status

@@ -5,95 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "kpi/group.h"
-
-#include <sys/mman.h>
-
-/* ==== Big tables ==== */
-
-/* The tables that grow with the input (a group index, key records, an id
- * map) are read at random.  From BIG_MIN bytes up each gets a mapping of
- * its own:
- *  - its pages come zeroed and are backed only once touched, so the unused
- *    tail of a table costs address space, not memory, and a table being
- *    rebuilt bigger can give back the old one's pages as it leaves them;
- *  - it is aligned to and advised for transparent huge pages where the
- *    system has them (Linux), so that a lookup misses the TLB less.
- * Smaller ones, and all of them where there is no anonymous mmap(), come
- * from calloc(). */
-#define BIG_MIN ((size_t)2 << 20)
-#define BIG_ALIGN ((size_t)2 << 20)
-
-static size_t
-big_size(size_t bytes)
-{
-	return (bytes + BIG_ALIGN - 1) & ~(BIG_ALIGN - 1);
-}
-
-/* A zeroed block of bytes; NULL when out of memory.  Free with big_free()
- * of the same size. */
-static void *
-big_alloc(size_t bytes)
-{
-#if defined(MAP_ANONYMOUS)
-	unsigned char *p, *a;
-	size_t len;
-
-	if (bytes >= BIG_MIN) {
-		if (bytes > SIZE_MAX - 2 * BIG_ALIGN)
-			return NULL;
-		len = big_size(bytes);
-		p = mmap(NULL, len + BIG_ALIGN, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			return NULL;
-		a = (unsigned char *)(((uintptr_t)p + BIG_ALIGN - 1) &
-				      ~(uintptr_t)(BIG_ALIGN - 1));
-		if (a > p)
-			munmap(p, (size_t)(a - p));
-		if (a < p + BIG_ALIGN)
-			munmap(a + len, (size_t)(p + BIG_ALIGN - a));
-#if defined(MADV_HUGEPAGE)
-		madvise(a, len, MADV_HUGEPAGE);
-#endif
-		return a;
-	}
-#endif
-	return calloc(1, bytes ? bytes : 1);
-}
-
-static void
-big_free(void *p, size_t bytes)
-{
-#if defined(MAP_ANONYMOUS)
-	if (p && bytes >= BIG_MIN) {
-		munmap(p, big_size(bytes));
-		return;
-	}
-#endif
-	free(p);
-}
-
-/* A table of `bytes` from big_alloc() that is being read from the start
- * for the last time has been read up to `to`: give back the pages before
- * it, in whole BIG_ALIGN steps, *done being how far that went already. */
-static void
-big_release(void *p, size_t bytes, size_t to, size_t *done)
-{
-#if defined(MAP_ANONYMOUS) && defined(MADV_DONTNEED)
-	size_t end = to & ~(BIG_ALIGN - 1);
-
-	if (bytes >= BIG_MIN && end > *done) {
-		madvise((unsigned char *)p + *done, end - *done, MADV_DONTNEED);
-		*done = end;
-	}
-#else
-	(void)p;
-	(void)bytes;
-	(void)to;
-	(void)done;
-#endif
-}
 
 /* ==== Arena ==== */
 
@@ -427,7 +340,7 @@ kpi_group_new(struct kpi_group **out, size_t nparts, struct kpi_error *err)
 	g->max = GROUP_HARD_MAX;
 	g->nb = GROUP_FIRST_BUCKETS;
 	g->grow_at = GROUP_FIRST_BUCKETS * 7 / 10;
-	g->index = big_alloc(GROUP_FIRST_BUCKETS * sizeof(*g->index));
+	g->index = kpi_big_alloc(GROUP_FIRST_BUCKETS * sizeof(*g->index));
 	g->arena = kpi_arena_new();
 	if (!g->index || !g->arena)
 		goto out;
@@ -449,9 +362,9 @@ kpi_group_free(struct kpi_group *g)
 	if (!g)
 		return;
 	for (k = 0; k < g->nchunks; k++)
-		big_free(g->chunk[k].rec, chunk_slots(k) * g->chunk[k].width);
+		kpi_big_free(g->chunk[k].rec, chunk_slots(k) * g->chunk[k].width);
 	kpi_arena_free(g->arena);
-	big_free(g->index, g->nb * sizeof(*g->index));
+	kpi_big_free(g->index, g->nb * sizeof(*g->index));
 	free(g);
 }
 
@@ -688,7 +601,7 @@ index_grow(struct kpi_group *g, size_t want, struct kpi_error *err)
 	if (nb > SIZE_MAX / sizeof(*index))
 		return kpi_error_set(err, KPI_ENOMEM, 0,
 				     "group index too large");
-	index = big_alloc(nb * sizeof(*index));
+	index = kpi_big_alloc(nb * sizeof(*index));
 	if (!index)
 		return kpi_error_set(err, KPI_ENOMEM, 0,
 				     "out of memory growing the group index "
@@ -697,7 +610,7 @@ index_grow(struct kpi_group *g, size_t want, struct kpi_error *err)
 	 * its start as the old one is read from its start. */
 	for (i = 0; i < g->nb; i++) {
 		e = g->index[i];
-		big_release(g->index, g->nb * sizeof(e), i * sizeof(e), &done);
+		kpi_big_release(g->index, g->nb * sizeof(e), i * sizeof(e), &done);
 		if (!e)
 			continue;
 		j = home(e >> 32, nb);
@@ -706,7 +619,7 @@ index_grow(struct kpi_group *g, size_t want, struct kpi_error *err)
 				j = 0;
 		index[j] = e;
 	}
-	big_free(g->index, g->nb * sizeof(*g->index));
+	kpi_big_free(g->index, g->nb * sizeof(*g->index));
 	g->index = index;
 	g->nb = nb;
 	g->grow_at = nb / 10 * 7 + nb % 10 * 7 / 10;
@@ -733,7 +646,7 @@ reserve_slot(struct kpi_group *g, size_t need, struct kpi_error *err)
 		if (n > SIZE_MAX / c->width)
 			return kpi_error_set(err, KPI_ENOMEM, 0,
 					     "group table too large");
-		c->rec = big_alloc(n * c->width);
+		c->rec = kpi_big_alloc(n * c->width);
 		if (!c->rec)
 			return kpi_error_set(err, KPI_ENOMEM, 0,
 					     "out of memory for %zu groups",
@@ -865,22 +778,23 @@ kpi_group_compare(const struct kpi_group *g, size_t x, size_t y, size_t nparts)
  * nb, as in the group index).  A bucket holds:
  *  - bytes 0..3: the id + 1, 0 for an empty bucket;
  *  - byte 4: the key's length when the key is inline, in bytes
- *    5..width-1; or IDMAP_OUT_OF_LINE, with bytes 5..7 the low 24 bits of
- *    the hash (to skip most non-matches without leaving the bucket) and
- *    bytes 8..15 a pointer to the key in the arena: its length (size_t),
- *    then its bytes.
- * Keys are compared inside the bucket, so a lookup reads one bucket
- * (one cache line, at most two) where a group table reads a bucket and a
- * record.  Each growth picks
- * the width (16, 24, ..., 64) that inlines 95% of the keys seen (never
- * narrower than before), rehashes from the keys, and gives the old array's
- * pages back as it goes, so that the old and new arrays are not both held
- * whole.  Load factor 1/2 to 7/10, as in the group index. */
+ *    5..width-1; or IDMAP_OUT_OF_LINE, with bytes 5..12 a pointer to the
+ *    key in the arena: its length (size_t), then its bytes.
+ * A key is inline exactly when it fits, so a key that fits never has to
+ * look at an out-of-line bucket.  Keys are compared inside the bucket, so
+ * a lookup reads one bucket (one cache line, at most two) where a group
+ * table reads a bucket and a record.  Each growth picks the width (13, 14,
+ * ..., 64 bytes: any width, since a bucket is read with memcpy(), and the
+ * narrowest bucket is the most ids per cache line and per byte) that
+ * inlines 95% of the keys seen, never narrower than before, rehashes from
+ * the keys, and gives the old array's pages back as it goes, so that the
+ * old and new arrays are not both held whole.  Load factor 1/2 to 7/10, as
+ * in the group index. */
 #define IDMAP_OUT_OF_LINE 0xff
 #define IDMAP_KEY 5			/* offset of an inline key */
-#define IDMAP_MIN_WIDTH 16
+#define IDMAP_MIN_WIDTH (IDMAP_KEY + sizeof(size_t *))
 #define IDMAP_MAX_WIDTH 64
-#define IDMAP_CLASSES ((IDMAP_MAX_WIDTH - IDMAP_MIN_WIDTH) / 8 + 2)
+#define IDMAP_CLASSES (IDMAP_MAX_WIDTH - IDMAP_MIN_WIDTH + 2)
 #define IDMAP_FIRST_BUCKETS 64
 
 struct kpi_idmap {
@@ -891,8 +805,8 @@ struct kpi_idmap {
 	struct kpi_arena *arena;	/* keys too long to inline */
 };
 
-/* Width class of a key of len bytes: 0 for 16 bytes, 1 for 24, ...; the
- * last class for keys too long for any width. */
+/* Width class of a key of len bytes: the bucket width it needs less
+ * IDMAP_MIN_WIDTH; the last class for keys too long for any width. */
 static size_t
 idmap_class(size_t len)
 {
@@ -900,7 +814,7 @@ idmap_class(size_t len)
 
 	if (need > IDMAP_MAX_WIDTH)
 		return IDMAP_CLASSES - 1;
-	return need <= IDMAP_MIN_WIDTH ? 0 : (need - IDMAP_MIN_WIDTH + 7) / 8;
+	return need <= IDMAP_MIN_WIDTH ? 0 : need - IDMAP_MIN_WIDTH;
 }
 
 static size_t
@@ -913,7 +827,7 @@ idmap_choose_width(const struct kpi_idmap *m)
 	for (c = 0; c + 1 < IDMAP_CLASSES; c++) {
 		run += m->seen[c];
 		if (run >= total - total / 20)
-			return IDMAP_MIN_WIDTH + 8 * c;
+			return IDMAP_MIN_WIDTH + c;
 	}
 	return IDMAP_MIN_WIDTH;
 }
@@ -925,7 +839,7 @@ idmap_array(size_t nb, size_t width, size_t *bytes)
 	if (nb > SIZE_MAX / width)
 		return NULL;
 	*bytes = nb * width;
-	return big_alloc(*bytes);
+	return kpi_big_alloc(*bytes);
 }
 
 enum kpi_status
@@ -954,7 +868,7 @@ kpi_idmap_free(struct kpi_idmap *m)
 {
 	if (!m)
 		return;
-	big_free(m->bucket, m->bytes);
+	kpi_big_free(m->bucket, m->bytes);
 	kpi_arena_free(m->arena);
 	free(m);
 }
@@ -981,7 +895,11 @@ void
 kpi_idmap_prefetch(const struct kpi_idmap *m, uint64_t hash)
 {
 #if defined(__GNUC__)
-	__builtin_prefetch(m->bucket + home(hash >> 32, m->nb) * m->width);
+	const unsigned char *b = m->bucket + home(hash >> 32, m->nb) * m->width;
+
+	/* Both lines of a bucket that straddles two. */
+	__builtin_prefetch(b);
+	__builtin_prefetch(b + m->width - 1);
 #else
 	(void)m;
 	(void)hash;
@@ -997,54 +915,38 @@ idmap_id(const unsigned char *b)
 	return v;
 }
 
-/* Bytes 5..7 of an out-of-line bucket: 24 low bits of the hash. */
-static inline void
-idmap_tag_set(unsigned char *b, uint64_t hash)
-{
-	b[5] = (unsigned char)hash;
-	b[6] = (unsigned char)(hash >> 8);
-	b[7] = (unsigned char)(hash >> 16);
-}
-
-static inline int
-idmap_tag_is(const unsigned char *b, uint64_t hash)
-{
-	return b[5] == (unsigned char)hash &&
-	       b[6] == (unsigned char)(hash >> 8) &&
-	       b[7] == (unsigned char)(hash >> 16);
-}
-
 /* The key of an out-of-line bucket: its length, then its bytes. */
 static inline const size_t *
 idmap_key(const unsigned char *b)
 {
 	const size_t *k;
 
-	memcpy(&k, b + 8, sizeof(k));
+	memcpy(&k, b + IDMAP_KEY, sizeof(k));
 	return k;
 }
 
+/* Bucket b (of a map `width` wide) holds the key. */
 static inline int
-idmap_equal(const unsigned char *b, const unsigned char *key, size_t len,
-	    uint64_t hash)
+idmap_equal(const unsigned char *b, size_t width, const unsigned char *key,
+	    size_t len)
 {
 	const size_t *k;
 
 	if (b[4] != IDMAP_OUT_OF_LINE)
 		return b[4] == len && bytes_equal(b + IDMAP_KEY, key, len);
-	if (!idmap_tag_is(b, hash))
-		return 0;
+	if (IDMAP_KEY + len <= width)
+		return 0;	/* the key would be inline */
 	k = idmap_key(b);
 	return k[0] == len &&
 	       bytes_equal((const unsigned char *)(k + 1), key, len);
 }
 
-/* Fill the empty bucket b (of a map `width` wide) with key (of hash) and
- * id.  A key too long to inline goes to the arena, unless ool is its copy
- * there already (then this cannot fail). */
+/* Fill the empty bucket b (of a map `width` wide) with key and id.  A key
+ * too long to inline goes to the arena, unless ool is its copy there
+ * already (then this cannot fail). */
 static enum kpi_status
 idmap_fill(struct kpi_idmap *m, unsigned char *b, size_t width,
-	   const unsigned char *key, size_t len, uint64_t hash, uint32_t id,
+	   const unsigned char *key, size_t len, uint32_t id,
 	   const size_t *ool, struct kpi_error *err)
 {
 	uint32_t v = id + 1;
@@ -1070,8 +972,7 @@ idmap_fill(struct kpi_idmap *m, unsigned char *b, size_t width,
 			ool = k;
 		}
 		b[4] = IDMAP_OUT_OF_LINE;
-		idmap_tag_set(b, hash);
-		memcpy(b + 8, &ool, sizeof(ool));
+		memcpy(b + IDMAP_KEY, &ool, sizeof(ool));
 	}
 	memcpy(b, &v, sizeof(v));
 	return KPI_OK;
@@ -1117,7 +1018,7 @@ idmap_grow(struct kpi_idmap *m, size_t want, struct kpi_error *err)
 	 * is read. */
 	for (i = 0; i < m->nb; i++) {
 		b = m->bucket + i * m->width;
-		big_release(m->bucket, m->bytes, i * m->width, &done);
+		kpi_big_release(m->bucket, m->bytes, i * m->width, &done);
 		if (idmap_id(b)) {
 			ool = NULL;
 			key = b + IDMAP_KEY;
@@ -1130,11 +1031,11 @@ idmap_grow(struct kpi_idmap *m, size_t want, struct kpi_error *err)
 			hash = finalise(hash_part(HASH_SEED, key, len));
 			idmap_fill(m, idmap_free_bucket(bucket, nb, width,
 							hash),
-				   width, key, len, hash, idmap_id(b) - 1, ool,
+				   width, key, len, idmap_id(b) - 1, ool,
 				   NULL);
 		}
 	}
-	big_free(m->bucket, m->bytes);
+	kpi_big_free(m->bucket, m->bytes);
 	m->bucket = bucket;
 	m->nb = nb;
 	m->width = width;
@@ -1158,7 +1059,7 @@ kpi_idmap_intern(struct kpi_idmap *m, const char *key, size_t len,
 		v = idmap_id(b);
 		if (v == 0)
 			break;
-		if (idmap_equal(b, k, len, hash)) {
+		if (idmap_equal(b, m->width, k, len)) {
 			*id = v - 1;
 			if (added)
 				*added = 0;
@@ -1179,8 +1080,8 @@ kpi_idmap_intern(struct kpi_idmap *m, const char *key, size_t len,
 			b = idmap_free_bucket(m->bucket, m->nb, m->width, hash);
 	}
 	if (st == KPI_OK)
-		st = idmap_fill(m, b, m->width, k, len, hash,
-				(uint32_t)m->count, NULL, err);
+		st = idmap_fill(m, b, m->width, k, len, (uint32_t)m->count,
+				NULL, err);
 	if (st != KPI_OK) {
 		m->seen[idmap_class(len)]--;
 		return st;

@@ -128,7 +128,7 @@ static enum kpi_status
 read_bytes(const char *data, size_t len, char delim, struct seen *s,
 	   struct kpi_error *err)
 {
-	struct kpi_csv_options opt;
+	struct kpi_csv_options opt = { 0 };
 	enum kpi_status st;
 	FILE *f = stream_of(data, len);
 
@@ -982,6 +982,7 @@ rng_below(struct rng *g, size_t n)
 /* Everything the callbacks saw, as text, then the read's result. */
 struct trace {
 	struct bytes log;
+	struct bytes batches;		/* sizes of the blocks, with on_batch */
 	size_t calls;
 	size_t stop_at;			/* 1-based call that stops; 0 never */
 	enum kpi_status stop_status;
@@ -1049,18 +1050,50 @@ trace_bad(const struct kpi_csv_record *rec, void *ctx, struct kpi_error *err)
 	return trace_stop(t, rec->line, err);
 }
 
-/* Read f from its start into t->log, with the fast path on or off. */
+/* A block of records, taken one by one as trace_row() takes them; a
+ * stop without a message gets the one the reader gives a single record,
+ * as the batch contract asks of a callback. */
+static enum kpi_status
+trace_batch(const struct kpi_csv_record *recs, size_t n, void *ctx,
+	    struct kpi_error *err)
+{
+	struct trace *t = ctx;
+	enum kpi_status st;
+	size_t i;
+
+	bytes_printf(&t->batches, "%zu ", n);
+	for (i = 0; i < n; i++) {
+		trace_record(t, 'R', &recs[i]);
+		st = trace_stop(t, recs[i].line, err);
+		if (st == KPI_OK)
+			continue;
+		if (st != KPI_ESTOP && err->status == KPI_OK)
+			kpi_error_set(err, st, recs[i].line, "%s",
+				      kpi_strerror(st));
+		return st;
+	}
+	return KPI_OK;
+}
+
+/* Read f from its start into t->log, with the fast path on or off, and
+ * the data records one by one or in blocks. */
 static void
-trace_read(FILE *f, const struct kpi_csv_options *opt, int fast,
+trace_read(FILE *f, const struct kpi_csv_options *opt, int fast, int batch,
 	   struct trace *t)
 {
 	struct kpi_error *err = &t->err;
+	struct kpi_csv_options o = { 0 };
 
+	if (opt)
+		o = *opt;
+	o.on_batch = batch ? trace_batch : NULL;
 	t->log.len = 0;
+	t->batches.len = 0;
 	t->calls = 0;
 	rewind(f);
 	kpi_csv_set_fast_path(fast);
-	t->st = kpi_csv_read(f, opt, trace_header, trace_row, t, err);
+	t->st = kpi_csv_read(f, opt || batch ? &o : NULL, trace_header,
+			     trace_row, t, err);
 	kpi_csv_set_fast_path(1);
 	bytes_printf(&t->log, "end st=%d err=%d line=%lu column=%s msg=%s\n",
 		     (int)t->st, (int)err->status, err->line, err->column,
@@ -1072,9 +1105,9 @@ trace_read(FILE *f, const struct kpi_csv_options *opt, int fast,
 static const char *
 escaped(const char *s, size_t len, size_t at)
 {
-	static char out[2][400];
+	static char out[3][400];	/* one per argument of a message */
 	static int which;
-	char *o = out[which ^= 1];
+	char *o = out[which = (which + 1) % 3];
 	size_t i, k = 0;
 	unsigned char c;
 
@@ -1090,8 +1123,37 @@ escaped(const char *s, size_t len, size_t at)
 	return o;
 }
 
-/* Read the bytes with and without the fast path; fail unless both traces
- * are the same. */
+/* Blocks of more than one record that on_batch got in check_same(), so
+ * that a test can make sure the blocks were tried. */
+static size_t blocks_seen;
+
+/* Fail unless the trace `got` (read as `how`) is the same as `want`
+ * (libcsv's, one record at a time). */
+static void
+compare_traces(const char *what, size_t id, const char *how, const char *in,
+	       size_t len, const struct kpi_csv_options *opt,
+	       const struct trace *got, const struct trace *want)
+{
+	size_t i, n;
+
+	n = got->log.len < want->log.len ? got->log.len : want->log.len;
+	for (i = 0; i < n && got->log.p[i] == want->log.p[i]; i++)
+		;
+	if (i < n || got->log.len != want->log.len) {
+		/* Back up to the start of the differing line. */
+		while (i > 0 && got->log.p[i - 1] != '\n')
+			i--;
+		fail_msg("%s %zu (delimiter 0x%02X): the traces differ\n"
+			 "input: %s\n%s: %s\nlibcsv: %s", what, id,
+			 (unsigned char)(opt ? opt->delimiter : 0),
+			 escaped(in, len, 0), how, escaped(got->log.p,
+			 got->log.len, i), escaped(want->log.p,
+			 want->log.len, i));
+	}
+}
+
+/* Read the bytes with and without the fast path, and with both in blocks
+ * (on_batch); fail unless every trace is libcsv's one by one. */
 static void
 check_same(const char *what, size_t id, const char *in, size_t len,
 	   const struct kpi_csv_options *opt, struct trace *fast,
@@ -1101,8 +1163,10 @@ check_same(const char *what, size_t id, const char *in, size_t len,
 	 * reads NULs like any byte; it wants a buffer it may write to, and
 	 * not an empty one. */
 	char *copy = malloc(len + 1);
+	static struct trace blocks;
 	FILE *f;
-	size_t i, n;
+	const char *p;
+	int fast_path;
 
 	assert_non_null(copy);
 	if (len)
@@ -1110,24 +1174,26 @@ check_same(const char *what, size_t id, const char *in, size_t len,
 	f = len ? fmemopen(copy, len, "r") : stream_of("", 0);
 	assert_non_null(f);
 
-	trace_read(f, opt, 1, fast);
-	trace_read(f, opt, 0, slow);
+	trace_read(f, opt, 0, 0, slow);
+	trace_read(f, opt, 1, 0, fast);
+	compare_traces(what, id, "fast", in, len, opt, fast, slow);
+	for (fast_path = 0; fast_path <= 1; fast_path++) {
+		blocks.bad_status = slow->bad_status;
+		blocks.stop_at = slow->stop_at;
+		blocks.stop_status = slow->stop_status;
+		blocks.stop_says_why = slow->stop_says_why;
+		trace_read(f, opt, fast_path, 1, &blocks);
+		compare_traces(what, id, fast_path ? "fast, in blocks" :
+			       "libcsv, in blocks", in, len, opt, &blocks,
+			       slow);
+		for (p = blocks.batches.p;
+		     p < blocks.batches.p + blocks.batches.len; p++)
+			if ((p == blocks.batches.p || p[-1] == ' ') &&
+			    !(*p == '1' && p[1] == ' '))
+				blocks_seen++;
+	}
 	fclose(f);
 	free(copy);
-	n = fast->log.len < slow->log.len ? fast->log.len : slow->log.len;
-	for (i = 0; i < n && fast->log.p[i] == slow->log.p[i]; i++)
-		;
-	if (i < n || fast->log.len != slow->log.len) {
-		/* Back up to the start of the differing line. */
-		while (i > 0 && fast->log.p[i - 1] != '\n')
-			i--;
-		fail_msg("%s %zu (delimiter 0x%02X): the traces differ\n"
-			 "input: %s\nfast:   %s\nlibcsv: %s", what, id,
-			 (unsigned char)(opt ? opt->delimiter : 0),
-			 escaped(in, len, 0), escaped(fast->log.p,
-			 fast->log.len, i), escaped(slow->log.p,
-			 slow->log.len, i));
-	}
 }
 
 static const char diff_delims[] = { 0, ',', ';', '\t', '|', ' ' };
@@ -1314,7 +1380,7 @@ test_csv_read_fast_path_matches_libcsv_on_random_input(void **state)
 	 * their input, not only to their first error. */
 	const size_t n_small = 20000, n_many = 200, n_long = 60;
 	struct trace fast = { 0 }, slow = { 0 };
-	struct kpi_csv_options opt;
+	struct kpi_csv_options opt = { 0 };
 	struct bytes in = { 0 };
 	struct gen G;
 	size_t id, lines, n_ok = 0, n_rows = 0, n_nul = 0;
@@ -1371,6 +1437,7 @@ test_csv_read_fast_path_matches_libcsv_on_random_input(void **state)
 	assert_true(n_ok > (n_small + n_many + n_long) / 4);
 	assert_true(n_rows > 300000);
 	assert_true(n_nul > 100);
+	assert_true(blocks_seen > 1000);
 	free(in.p);
 	free(fast.log.p);
 	free(slow.log.p);
@@ -1678,7 +1745,7 @@ test_csv_write_then_read_round_trips(void **state)
 	s->use_bad = 1;			/* the last row is 1 field wide */
 	s->bad_status = KPI_OK;
 	assert_int_equal(kpi_csv_read(f, &(struct kpi_csv_options){
-					      0, on_bad }, on_header,
+					      .on_bad_width = on_bad }, on_header,
 				      on_record, s, &err), KPI_OK);
 	fclose(f);
 	assert_int_equal(s->n, 2);

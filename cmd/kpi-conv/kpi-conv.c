@@ -125,11 +125,12 @@ on_header(const struct kpi_csv_header *h, void *ctx, struct kpi_error *err)
 }
 
 static enum kpi_status
-on_row(const struct kpi_csv_record *rec, void *ctx, struct kpi_error *err)
+on_rows(const struct kpi_csv_record *recs, size_t n, size_t *done, void *ctx,
+	struct kpi_error *err)
 {
 	struct run *r = ctx;
 
-	return kpi_funnel_add(r->funnel, rec, err);
+	return kpi_funnel_add_rows(r->funnel, recs, n, done, err);
 }
 
 /* Without --as-of, the latest date in the input is "now". */
@@ -403,7 +404,7 @@ main(int argc, char **argv)
 	}
 	reader.common = &common;
 	reader.on_header = on_header;
-	reader.on_row = on_row;
+	reader.on_rows = on_rows;
 	reader.ctx = &run;
 	status = kpi_cli_run(stderr, prog, &reader, argv + optind,
 			     (size_t)(argc - optind), settle_as_of, write_report,

@@ -125,6 +125,15 @@ void kpi_output_abort(struct kpi_output *o);
  * display name. */
 typedef enum kpi_status (*kpi_cli_row_fn)(const struct kpi_csv_record *rec,
 					  void *ctx, struct kpi_error *err);
+/* Optional instead of the per-record callback: rows recs[0, n) in order
+ * (n >= 1), as the per-record callback would take them one by one, for a
+ * tool that overlaps the work of several rows.  On failure *done is the
+ * number of rows taken and recs[*done] is the row that failed, having
+ * changed nothing: it is skipped as bad or ends the read as for on_row,
+ * and the rest of the rows come again. */
+typedef enum kpi_status (*kpi_cli_rows_fn)(const struct kpi_csv_record *recs,
+					   size_t n, size_t *done, void *ctx,
+					   struct kpi_error *err);
 /* Called with the first input's header, once. */
 typedef enum kpi_status (*kpi_cli_header_fn)(const struct kpi_csv_header *h,
 					     void *ctx, struct kpi_error *err);
@@ -133,6 +142,7 @@ struct kpi_cli_reader {
 	const struct kpi_cli_common *common;
 	kpi_cli_header_fn on_header;
 	kpi_cli_row_fn on_row;
+	kpi_cli_rows_fn on_rows;	/* when set, used instead of on_row */
 	void *ctx;
 	/* filled while reading */
 	const char *file;		/* display name of the current input */

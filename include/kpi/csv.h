@@ -32,6 +32,15 @@ struct kpi_csv_record {
 typedef enum kpi_status (*kpi_csv_record_fn)(const struct kpi_csv_record *rec,
 					     void *ctx, struct kpi_error *err);
 
+/* A block of consecutive records (n >= 1), for a callback that overlaps
+ * the work of several rows, such as waiting for the hash buckets of one
+ * while it parses the next.  Return as a record callback: any status but
+ * KPI_OK stops the read, the callback having dealt with the records before
+ * the one it stopped at (and named that one's line in err). */
+typedef enum kpi_status (*kpi_csv_batch_fn)(const struct kpi_csv_record *recs,
+					    size_t n, void *ctx,
+					    struct kpi_error *err);
+
 struct kpi_csv_options {
 	char delimiter;			/* 0 means ',' */
 	/* Called for a record whose width differs from the header's, with err
@@ -39,6 +48,12 @@ struct kpi_csv_options {
 	 * Otherwise its status decides, as for on_record (KPI_OK skips the
 	 * record and goes on, and err is cleared again). */
 	kpi_csv_record_fn on_bad_width;
+	/* Optional: data records of the header's width go here, a few dozen
+	 * at a time (the ones of one read buffer without quotes, mostly),
+	 * instead of to on_record.  The order of all callbacks is kept: a
+	 * record of another width, an error or the end hands over the block
+	 * so far first.  An out-of-memory error may drop the block. */
+	kpi_csv_batch_fn on_batch;
 };
 
 /* Read all of `in`.  on_header gets the first record (may be NULL), on_record

@@ -72,6 +72,14 @@ enum kpi_status kpi_funnel_header(struct kpi_funnel *f,
 enum kpi_status kpi_funnel_add(struct kpi_funnel *f,
 			       const struct kpi_csv_record *rec,
 			       struct kpi_error *err);
+/* Rows recs[0, n) in order, as kpi_funnel_add() one by one, but faster on
+ * a long history: the memory loads of several rows overlap.  On failure
+ * *done rows were added and recs[*done] is the one that failed, having
+ * changed nothing (the form of kpi_cli_rows_fn). */
+enum kpi_status kpi_funnel_add_rows(struct kpi_funnel *f,
+				    const struct kpi_csv_record *recs,
+				    size_t n, size_t *done,
+				    struct kpi_error *err);
 
 /* Latest date read (the default --as-of); KPI_EINVAL when none. */
 enum kpi_status kpi_funnel_last_date(const struct kpi_funnel *f, long *day,

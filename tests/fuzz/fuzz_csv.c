@@ -14,7 +14,8 @@
  *  - an error names a status the API documents, with a message, at or after
  *    the last record delivered;
  *  - the fast path (quote-free lines split without libcsv) and the libcsv
- *    path give the same records and the same error.
+ *    path give the same records and the same error; with flag BLOCKS the
+ *    fast path hands its records over in blocks (on_batch).
  */
 #define _GNU_SOURCE		/* memmem() */
 #include <string.h>
@@ -28,6 +29,7 @@ enum {
 	FLAG_BAD_WIDTH = 1,	/* install on_bad_width (skip and go on) */
 	FLAG_PAD = 6,		/* both bits: start the data near the 64 KiB
 				 * boundary */
+	FLAG_BLOCKS = 8,	/* the fast path's read uses on_batch */
 };
 
 #define READER_BUF	(64 * 1024)	/* csv.c's READ_SIZE */
@@ -190,6 +192,19 @@ on_record(const struct kpi_csv_record *rec, void *ctx, struct kpi_error *err)
 	return KPI_OK;
 }
 
+/* A block: each record as on_record() takes it. */
+static enum kpi_status
+on_batch(const struct kpi_csv_record *recs, size_t n, void *ctx,
+	 struct kpi_error *err)
+{
+	size_t i;
+
+	FUZZ_CHECK(n > 0, "an empty block");
+	for (i = 0; i < n; i++)
+		on_record(&recs[i], ctx, err);
+	return KPI_OK;
+}
+
 static enum kpi_status
 on_bad_width(const struct kpi_csv_record *rec, void *ctx,
 	     struct kpi_error *err)
@@ -215,7 +230,7 @@ struct outcome {
 
 static void
 read_once(const uint8_t *in, size_t len, size_t start, char delim,
-	  int bad_width, int fast, struct outcome *o)
+	  int bad_width, int fast, int blocks, struct outcome *o)
 {
 	struct kpi_csv_options opt = { 0 };
 	struct run r;
@@ -241,6 +256,7 @@ read_once(const uint8_t *in, size_t len, size_t start, char delim,
 	}
 	opt.delimiter = delim;
 	opt.on_bad_width = bad_width ? on_bad_width : NULL;
+	opt.on_batch = blocks ? on_batch : NULL;
 	f = fmemopen((void *)(uintptr_t)in, len, "r");
 	if (!f)
 		abort();
@@ -316,8 +332,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memset(&fast, 0, sizeof(fast));
 	memset(&slow, 0, sizeof(slow));
-	read_once(in, len, pad, delim, flags & FLAG_BAD_WIDTH, 1, &fast);
-	read_once(in, len, pad, delim, flags & FLAG_BAD_WIDTH, 0, &slow);
+	read_once(in, len, pad, delim, flags & FLAG_BAD_WIDTH, 1,
+		  flags & FLAG_BLOCKS, &fast);
+	read_once(in, len, pad, delim, flags & FLAG_BAD_WIDTH, 0, 0, &slow);
 	FUZZ_CHECK(fast.st == slow.st, "fast path status %d, libcsv %d (%s | %s)",
 		   (int)fast.st, (int)slow.st, fast.err.msg, slow.err.msg);
 	FUZZ_CHECK(fast.hash == slow.hash && fast.nrecords == slow.nrecords &&
