@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpi-config.h"
 #include "kpi/cli.h"
 #include "kpi/funnel.h"
 #include "kpi/prop.h"
@@ -198,7 +197,7 @@ main(int argc, char **argv)
 	size_t ngroups = 0, nstages = 0, nlost = 0, nstage_cols = 0, nwithin = 0;
 	long *within = NULL, v;
 	enum kpi_ci_method ci = KPI_CI_WILSON;
-	int c, status = KPI_EXIT_USAGE;
+	int c, shared, status = KPI_EXIT_USAGE;
 	size_t i;
 
 	kpi_init();
@@ -271,20 +270,14 @@ main(int argc, char **argv)
 			ro->level = level;
 			break;
 		}
-		case 'h':
-			usage(stdout);
-			status = fflush(stdout) == 0 ? KPI_EXIT_OK : KPI_EXIT_DATA;
-			goto out;
-		case 'V':
-			printf("%s %s\n", prog, KPI_VERSION);
-			status = KPI_EXIT_OK;
-			goto out;
-		case '?':
-			fprintf(stderr, "Try '%s --help' for more information.\n",
-				prog);
-			goto out;
 		default:
-			st = kpi_cli_common_set(&common, c, optarg, &err);
+			shared = kpi_cli_shared_option(stderr, prog, c, optarg,
+						       &common, longopts, usage);
+			if (shared != KPI_CLI_GO_ON) {
+				status = shared;
+				goto out;
+			}
+			st = KPI_OK;
 			break;
 		}
 		if (st != KPI_OK) {
