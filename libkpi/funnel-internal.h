@@ -42,7 +42,8 @@ struct funnel_row {
 	const char *id;		/* in the record */
 	size_t idlen;
 	uint64_t hash;		/* of the id */
-	size_t group, deal;
+	const struct kpi_csv_record *rec;	/* valid while in the passes */
+	size_t group, deal;	/* group: set for a new deal only */
 	double amount;		/* NaN when none */
 	int32_t day, closed;	/* history: entered; outcome: created, closed */
 	unsigned code;		/* stage, or nstages + lost outcome */

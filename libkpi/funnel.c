@@ -304,6 +304,26 @@ group_of(struct kpi_funnel *f, const struct kpi_csv_record *rec, size_t *slot,
 	return kpi_group_intern(f->groups, f->parts, f->lens, slot, NULL, err);
 }
 
+/* Whether rec's group columns hold the tuple of group slot: a known deal's
+ * row is compared with its group rather than looked up, so that a row
+ * refused for naming another group adds no group to the report. */
+static int
+same_group(const struct kpi_funnel *f, const struct kpi_csv_record *rec,
+	   size_t slot)
+{
+	const struct kpi_funnel_options *opt = f->opt;
+	size_t i, len;
+
+	for (i = 0; i < opt->ngroup; i++) {
+		const char *field = rec->fields[f->group_idx[i]];
+		const char *part = kpi_group_part(f->groups, slot, i, &len);
+
+		if (!part || strlen(field) != len || memcmp(field, part, len))
+			return 0;
+	}
+	return 1;
+}
+
 static void
 note_day(struct kpi_funnel *f, int32_t day)
 {
@@ -345,18 +365,19 @@ keep_entry(struct kpi_funnel *f, size_t deal, unsigned code, int32_t day,
  * misses of one row overlap the work on the others: with a million deals
  * in random order, the id's bucket in the id map and then the deal's state
  * are each a miss, and taking one row at a time waits for both in turn.
- *  1. parse_row(): parse and check every value, find the group, hash the
- *     id and start loading its bucket;
- *  2. resolve_row(): the deal number (a new deal is added here), and start
- *     loading its state;
- *  3. apply_row(): check the deal's group and record the entries.
+ *  1. parse_row(): parse and check every value, hash the id and start
+ *     loading its bucket;
+ *  2. resolve_row(): the deal number (a new deal is added here, in the
+ *     group its row names), and start loading its state;
+ *  3. apply_row(): check that the row names the deal's group, and record
+ *     the entries.
  * The rows are taken as if one by one: deals are numbered in order of
  * first appearance, and a row that fails in any pass changes nothing (see
  * kpi_funnel_add_rows()).
  */
 
-/* Parse and check every value of a row, find its group; start loading the
- * bucket of its id. */
+/* Parse and check every value of a row; start loading the bucket of its
+ * id. */
 static enum kpi_status
 parse_row(struct kpi_funnel *f, const struct kpi_csv_record *rec,
 	  struct funnel_row *row, struct kpi_error *err)
@@ -365,6 +386,7 @@ parse_row(struct kpi_funnel *f, const struct kpi_csv_record *rec,
 	size_t ns = opt->nstages, i;
 	enum kpi_status st = KPI_OK;
 
+	row->rec = rec;
 	row->day = NO_DAY;
 	row->closed = NO_DAY;
 	row->code = 0;
@@ -424,8 +446,6 @@ parse_row(struct kpi_funnel *f, const struct kpi_csv_record *rec,
 		if (st != KPI_OK)
 			kpi_error_column(err, st, opt->amount_col);
 	}
-	if (st == KPI_OK)
-		st = group_of(f, rec, &row->group, err);
 	if (st == KPI_OK && f->has_id && row->idlen == 0)
 		st = kpi_error_column(err, kpi_error_set(err, KPI_EPARSE, 0,
 							 "empty deal id"),
@@ -450,8 +470,13 @@ resolve_row(struct kpi_funnel *f, struct funnel_row *row,
 		if (st != KPI_OK)
 			return st;
 	}
-	if (added)
-		return new_deal(f, row->deal, row->group, err);
+	if (added) {
+		/* Only a failure to allocate can stop a new deal here, and
+		 * it ends the run. */
+		st = group_of(f, row->rec, &row->group, err);
+		return st != KPI_OK ? st
+				    : new_deal(f, row->deal, row->group, err);
+	}
 #if defined(__GNUC__)
 	__builtin_prefetch(funnel_deal(f, row->deal), 1);
 	if (f->has_amount) {
@@ -476,7 +501,7 @@ apply_row(struct kpi_funnel *f, const struct funnel_row *row,
 	unsigned code = row->code;
 	struct deal_amount *a;
 
-	if (d[DEAL_GROUP] != (int32_t)row->group)
+	if (!same_group(f, row->rec, (size_t)d[DEAL_GROUP]))
 		return kpi_error_column(err, kpi_error_set(err, KPI_EPARSE, 0,
 					  "deal \"%.40s\" was seen before in another group",
 					  row->id),
@@ -540,9 +565,9 @@ apply_row(struct kpi_funnel *f, const struct funnel_row *row,
  * becomes the end: no later row goes further, the rows before it go
  * through every pass, then it is reported (the first row to fail in input
  * order, its error the last written to err).  Rows after it may have been
- * parsed (which changes nothing but the group table, as taking them in turn
- * would) or have added their new deals (which taking them later finds as
- * known deals of the same group, with nothing recorded yet).
+ * parsed (which changes nothing) or have added their new deals and groups
+ * (which taking them later finds as known deals of the same group, with
+ * nothing recorded yet).
  */
 _Static_assert(FUNNEL_RING >= 2 * FUNNEL_AHEAD + 2,
 	       "the ring holds every row in the passes");
