@@ -45,15 +45,15 @@ enum kpi_status kpi_group_intern(struct kpi_group *g, const char *const *parts,
 /* Number of slots (distinct tuples so far). */
 size_t kpi_group_count(const struct kpi_group *g);
 
-/* Part i of the tuple in slot; *len (when non-NULL) gets its length.  The
- * bytes are NUL-terminated and live as long as the table.  NULL (and *len 0)
- * when slot or i is out of range. */
 /* Order of the tuples in slots x and y by their first nparts parts: each
  * part compared bytewise, a shorter prefix first (<0, 0, >0 as memcmp).
  * This is the output order of every tool's groups. */
 int kpi_group_compare(const struct kpi_group *g, size_t x, size_t y,
 		      size_t nparts);
 
+/* Part i of the tuple in slot; *len (when non-NULL) gets its length.  The
+ * bytes are NUL-terminated and live as long as the table.  NULL (and *len 0)
+ * when slot or i is out of range. */
 const char *kpi_group_part(const struct kpi_group *g, size_t slot, size_t i,
 			   size_t *len);
 
