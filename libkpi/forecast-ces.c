@@ -31,11 +31,16 @@
  * Estimation, as those packages do it by default: the smoothing
  * parameters minimise the sum of squared one-step errors (the concentrated
  * Gaussian likelihood n log(SSE / n)), by R's Nelder-Mead from a0 = 1.3,
- * a1 = 1, b0 = 0.1 (P) or 1.3 (F), b1 = 1, within the bounds of
- * statsforecast (a0 in [0.01, 1.8], a1 in [0.01, 1.9], b0 and b1 in
- * [0.01, 1.5]) and, as the paper requires, with each complex pair stable:
+ * a1 = 1, b0 = 0.1 (P) or 1.3 (F), b1 = 1, in the admissible region of
+ * smooth (its default bounds = "admissible"): each complex pair stable,
  * the eigenvalues of its discount matrix D = [[1 - a0 + a1, a1 - 1],
- * [1 - a0 - a1, 1 - a0]] inside the unit circle (P: 0 < b0 < 2).  The
+ * [1 - a0 - a1, 1 - a0]] inside the unit circle (P: 0 < b0 < 2), as the
+ * paper requires, and no other bound.  statsforecast's AutoCES adds box
+ * bounds (a0 in [0.01, 1.8], a1 in [0.01, 1.9], b0 and b1 in [0.01,
+ * 1.5]); we had them first, and a0 sat on 1.8 in 73% of the yearly and
+ * 94% of the "other" M3 series of the validation split: without them CES
+ * scored better there in every frequency (sMAPE over all series 14.29
+ * against 14.37; bench/README.md).  The
  * initial states are backcast, for every trial of the parameters: a pass
  * forward through the series from rough starts (l: the mean of the first
  * max(10, m) values, or of each season's first value for S; c = l / 1.1;
@@ -136,14 +141,12 @@ pair_stable(double x0, double x1)
 static int
 ces_par_ok(enum ces_form form, const struct ces_par *p)
 {
-	if (!(p->a0 >= 0.01 && p->a0 <= 1.8 && p->a1 >= 0.01 &&
-	      p->a1 <= 1.9) || !pair_stable(p->a0, p->a1))
+	if (!pair_stable(p->a0, p->a1))
 		return 0;
 	if (form == CES_P)
-		return p->b0 >= 0.01 && p->b0 <= 1.5;
+		return p->b0 > 0.0 && p->b0 < 2.0;
 	if (form == CES_F)
-		return p->b0 >= 0.01 && p->b0 <= 1.5 && p->b1 >= 0.01 &&
-		       p->b1 <= 1.5 && pair_stable(p->b0, p->b1);
+		return pair_stable(p->b0, p->b1);
 	return 1;
 }
 

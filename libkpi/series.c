@@ -44,6 +44,9 @@ struct kpi_series_set {
 	size_t nrows_cap;
 	size_t current;			/* grouped: the slot being read */
 	int have_current;
+	unsigned long current_end;	/* grouped: position of its last row */
+	unsigned long *key_end;		/* grouped: [slots] the same, per key */
+	size_t key_end_cap;
 	enum time_kind time;
 	unsigned long skipped;
 	struct input *inputs;
@@ -119,6 +122,7 @@ kpi_series_set_free(struct kpi_series_set *s)
 	for (i = 0; i < s->nrows_cap; i++)
 		free(s->rows[i].obs);
 	free(s->rows);
+	free(s->key_end);
 	kpi_group_free(s->keys);
 	free(s->key_idx);
 	for (i = 0; s->key_names && i < s->opt->nkey; i++)
@@ -708,6 +712,65 @@ grow_rows(struct kpi_series_set *s, size_t slots, struct kpi_error *err)
 	return KPI_OK;
 }
 
+/* Grouped: the key being read has ended.  Remember where its rows ended,
+ * for the message should it come again, and build its series. */
+static enum kpi_status
+end_key(struct kpi_series_set *s, struct kpi_error *err)
+{
+	enum kpi_status st;
+
+	if (s->current >= s->key_end_cap) {
+		size_t cap = s->key_end_cap ? 2 * s->key_end_cap : 64;
+		unsigned long *e;
+
+		while (cap <= s->current)
+			cap *= 2;
+		e = realloc(s->key_end, cap * sizeof(*e));
+		if (!e)
+			return kpi_error_set(err, KPI_ENOMEM, 0,
+					     "out of memory");
+		s->key_end = e;
+		s->key_end_cap = cap;
+	}
+	s->key_end[s->current] = s->current_end;
+	st = build(s, s->current, err);
+	if (s->nrows_cap)
+		s->rows[0].n = 0;
+	return st;
+}
+
+/* Grouped: the key of the row being read (in s->parts) ended before other
+ * keys.  The error names the key columns and the line its rows ended on;
+ * the reader adds the file and line of this row. */
+static enum kpi_status
+key_again(struct kpi_series_set *s, size_t slot, struct kpi_error *err)
+{
+	const struct kpi_series_options *o = s->opt;
+	char vals[160], cols[KPI_ERROR_COLUMN_MAX];
+	char where[KPI_ERROR_COLUMN_MAX + 32];
+	size_t i, nc = 0, nv = 0;
+
+	cols[0] = vals[0] = '\0';
+	for (i = 0; i < o->nkey; i++) {
+		if (nc < sizeof(cols))
+			nc += (size_t)snprintf(cols + nc, sizeof(cols) - nc,
+					       "%s%s", i ? "," : "",
+					       s->key_names[i]);
+		if (nv < sizeof(vals))
+			nv += (size_t)snprintf(vals + nv, sizeof(vals) - nv,
+					       "%s\"%s\"", i ? "," : "",
+					       s->parts[i]);
+	}
+	where[0] = '\0';
+	s->error_input = s->ninputs ? s->inputs[s->ninputs - 1].name : NULL;
+	if (slot < s->key_end_cap && !(s->have_current && slot == s->current))
+		describe_pos(s, s->key_end[slot], where, sizeof(where));
+	kpi_error_set(err, KPI_EPARSE, 0,
+		      "key %s comes again after other keys (its rows ended on %s); with --grouped each key's rows must come together: sort by %s first, or drop --grouped",
+		      vals, where[0] ? where : "an earlier line", cols);
+	return kpi_error_column(err, KPI_EPARSE, cols);
+}
+
 enum kpi_status
 kpi_series_set_add(struct kpi_series_set *s, const struct kpi_csv_record *rec,
 		   struct kpi_error *err)
@@ -758,26 +821,16 @@ kpi_series_set_add(struct kpi_series_set *s, const struct kpi_csv_record *rec,
 	if (st != KPI_OK)
 		return st;
 	if (o->grouped) {
-		if (!added && (!s->have_current || slot != s->current)) {
-			char key[160];
-			struct kpi_series sr;
-
-			memset(&sr, 0, sizeof(sr));
-			sr.key = s->parts;
-			sr.nkey = o->nkey;
-			describe_key(s, &sr, key, sizeof(key));
-			return kpi_error_set(err, KPI_EPARSE, 0,
-					     "%scomes again after other keys; with --grouped each key's rows must come together",
-					     key);
-		}
+		if (!added && (!s->have_current || slot != s->current))
+			return key_again(s, slot, err);
 		if (added && s->have_current) {
-			st = build(s, s->current, err);
-			s->rows[0].n = 0;
+			st = end_key(s, err);
 			if (st != KPI_OK)
 				return st;
 		}
 		s->current = slot;
 		s->have_current = 1;
+		s->current_end = pos;
 		st = grow_rows(s, 1, err);
 		if (st != KPI_OK)
 			return st;
@@ -797,10 +850,8 @@ kpi_series_set_finish(struct kpi_series_set *s, struct kpi_error *err)
 
 	if (s->opt->grouped) {
 		if (s->have_current)
-			st = build(s, s->current, err);
+			st = end_key(s, err);
 		s->have_current = 0;
-		if (s->nrows_cap)
-			s->rows[0].n = 0;
 		return st;
 	}
 	for (i = 0; i < count && st == KPI_OK; i++) {

@@ -645,7 +645,9 @@ test_series_grouped_hands_each_key_over_when_the_next_starts(void **state)
 	assert_close(g.y[1][1], 4, 0);
 	assert_int_equal(feed(ungrouped, NELEM(ungrouped), &ro, &g, &err),
 			 KPI_EPARSE);
-	assert_non_null(strstr(err.msg, "region \"a\": comes again after other keys"));
+	/* the key column, and where the key's rows ended: "a,1,1" is line 2 */
+	assert_string_equal(err.column, "region");
+	assert_non_null(strstr(err.msg, "key \"a\" comes again after other keys (its rows ended on line 2)"));
 	/* without --grouped the same rows are fine */
 	assert_int_equal(feed(ungrouped, NELEM(ungrouped), &defaults, &g, &err),
 			 KPI_OK);

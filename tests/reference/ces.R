@@ -4,7 +4,8 @@
 # P, F), with the estimation kpi-forecast(1) documents: SSE of the scored
 # pass after backcasting (forward, backward, forward), R's optim()
 # Nelder-Mead from a0 = 1.3, a1 = 1, b0 = 0.1 (P) or 1.3 (F), b1 = 1,
-# statsforecast's bounds and stable complex pairs; the form by AICc.  The
+# the admissible region of smooth (stable complex pairs, 0 < b0 < 2 for P,
+# no box bounds); the form by AICc.  The
 # interval bounds take the error responses by finite differences of the
 # whole forecast path, not by the C code's recursion of deviations.
 # R's smooth package (auto.ces) is not installed here; it is not in Debian.
@@ -17,11 +18,9 @@ ces_stable <- function(x0, x1) {
   all(Mod(eigen(D, only.values = TRUE)$values) < 1)
 }
 ces_ok <- function(form, p) {
-  ok <- p[1] >= 0.01 && p[1] <= 1.8 && p[2] >= 0.01 && p[2] <= 1.9 &&
-    ces_stable(p[1], p[2])
-  if (form == "P") ok <- ok && p[3] >= 0.01 && p[3] <= 1.5
-  if (form == "F") ok <- ok && all(p[3:4] >= 0.01) && all(p[3:4] <= 1.5) &&
-    ces_stable(p[3], p[4])
+  ok <- ces_stable(p[1], p[2])
+  if (form == "P") ok <- ok && p[3] > 0 && p[3] < 2
+  if (form == "F") ok <- ok && ces_stable(p[3], p[4])
   ok
 }
 # One pass over x from st = list(l, c, sa, sb), then `extra` steps ahead
