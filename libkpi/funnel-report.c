@@ -628,7 +628,9 @@ kpi_funnel_write_transitions(struct kpi_funnel *f,
 		free(by_rank);
 		return nomem(err);
 	}
-	qsort(f->history, f->nhistory, sizeof(*f->history), compare_entries);
+	if (f->nhistory > 1)	/* qsort of no array is undefined */
+		qsort(f->history, f->nhistory, sizeof(*f->history),
+		      compare_entries);
 	for (i = 1; i < f->nhistory; i++) {
 		const struct entry *p = &f->history[i - 1], *e = &f->history[i];
 
