@@ -9,8 +9,9 @@
 # Needs a built tree (kpi-agg, kpi-forecast, kpi-cohort, bench/gen-soak),
 # GNU time at /usr/bin/time, awk, df.  Nothing the size of the input is
 # written: gen-soak streams into the tools.  kpi-cohort keeps its events in
-# an unlinked temporary file in $TMPDIR (about 26 bytes per row), so the
-# script checks that $TMPDIR has room first.  Writes bench/results/soak/.
+# an unlinked temporary file in $TMPDIR (about 26 bytes per row, twice that
+# beyond a few GB), so the script checks that $TMPDIR has room first.
+# Writes bench/results/soak/.
 # Exit status: 0 every output agrees with the truth; 1 an output is wrong or
 # a command failed; 2 usage, missing tool or no room.  Memory is judged
 # PASS/FAIL (10 GB RSS within 10% of 1 GB RSS) without changing the status
@@ -23,7 +24,7 @@ export LC_ALL
 # gen-soak writes 31.09 bytes per row; SOAK_ROWS_PER_GB shrinks a trial run.
 ROWS_PER_GB=${SOAK_ROWS_PER_GB:-32160000}
 HORIZON=6
-EVENT_BYTES=28		# kpi-cohort's temporary file per row, with slack
+EVENT_BYTES=56		# kpi-cohort's temporary file per row: twice 26 (split buckets), with slack
 
 build=build
 while getopts b: opt; do

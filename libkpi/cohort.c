@@ -19,6 +19,19 @@
 #define FIRST_BUCKET_BYTES ((size_t)1024)
 #define MAX_ID_LEN 65535
 #define NO_CHUNK UINT32_MAX
+/* Pass 2 holds a whole bucket in memory.  A bucket of more than
+ * SPLIT_BUFFERS bucket buffers (16 MiB by default) is first split by four
+ * more bits of the id's hash into SPLIT_WAYS buckets, written through the
+ * temporary file, and each is processed or split again in turn: the
+ * recursive partitioning of the Grace hash join (Kitsuregawa, Tanaka &
+ * Moto-oka 1983), so that memory stays flat however many events come, at
+ * the cost of writing a big bucket's records once more.  The table of
+ * local customers hashes the low bits; splits take the high ones, at most
+ * MAX_SPLITS times (a single customer's events cannot be split). */
+#define SPLIT_BUFFERS 512
+#define SPLIT_BITS 4
+#define SPLIT_WAYS (1 << SPLIT_BITS)
+#define MAX_SPLITS 4
 
 /*
  * An event as kept between the passes, packed into its bucket's bytes
@@ -842,18 +855,12 @@ hash_id(const char *s, size_t n)
 	return h;
 }
 
-/* Append one record to the bucket of its id, writing the bucket out first
- * when the record does not fit. */
+/* Room for a record of len bytes at the end of bucket b's buffer, writing
+ * the bucket out first when the record does not fit. */
 static enum kpi_status
-append_event(struct kpi_cohort *c, const char *id, size_t idlen, uint64_t h,
-	     long period, double amount, uint32_t group, int32_t cohort,
-	     struct kpi_error *err)
+bucket_room(struct kpi_cohort *c, struct bucket *b, size_t len,
+	    unsigned char **at, struct kpi_error *err)
 {
-	struct bucket *b = &c->buckets[h >> 56];
-	size_t len = c->rec_head + idlen;
-	uint32_t h32 = (uint32_t)h;
-	int32_t p32 = (int32_t)period;
-	uint16_t l16 = (uint16_t)idlen;
 	unsigned char *r;
 	enum kpi_status st;
 
@@ -875,7 +882,27 @@ append_event(struct kpi_cohort *c, const char *id, size_t idlen, uint64_t h,
 		b->buf = r;
 		b->cap = cap;
 	}
-	r = b->buf + b->used;
+	*at = b->buf + b->used;
+	b->used += len;
+	b->nrec++;
+	return KPI_OK;
+}
+
+/* Append one record to the bucket of its id. */
+static enum kpi_status
+append_event(struct kpi_cohort *c, const char *id, size_t idlen, uint64_t h,
+	     long period, double amount, uint32_t group, int32_t cohort,
+	     struct kpi_error *err)
+{
+	uint32_t h32 = (uint32_t)h;
+	int32_t p32 = (int32_t)period;
+	uint16_t l16 = (uint16_t)idlen;
+	unsigned char *r;
+	enum kpi_status st;
+
+	st = bucket_room(c, &c->buckets[h >> 56], c->rec_head + idlen, &r, err);
+	if (st != KPI_OK)
+		return st;
 	memcpy(r, &h32, sizeof(h32));
 	memcpy(r + 4, &p32, sizeof(p32));
 	if (c->opt->value_col)
@@ -886,8 +913,6 @@ append_event(struct kpi_cohort *c, const char *id, size_t idlen, uint64_t h,
 		memcpy(r + c->off_cohort, &cohort, sizeof(cohort));
 	memcpy(r + c->off_len, &l16, sizeof(l16));
 	memcpy(r + c->rec_head, id, idlen);
-	b->used += len;
-	b->nrec++;
 	return KPI_OK;
 }
 
@@ -1312,15 +1337,97 @@ local_customer(struct kpi_cohort *c, size_t off, size_t *nlocal,
 	return KPI_OK;
 }
 
-/* Load bucket b (its chunks, then its in-memory tail), number its
+/* Deal the records of `bytes` bytes at c->loaded out to the buckets sub[]
+ * by bits of their hash. */
+static enum kpi_status
+deal_records(struct kpi_cohort *c, size_t bytes, int depth,
+	     struct bucket *sub, struct kpi_error *err)
+{
+	int shift = 32 - SPLIT_BITS * (depth + 1);
+	size_t off = 0, len;
+	uint32_t h;
+	uint16_t l16;
+	unsigned char *r;
+	enum kpi_status st;
+
+	while (off < bytes) {
+		memcpy(&h, c->loaded + off, sizeof(h));
+		memcpy(&l16, c->loaded + off + c->off_len, sizeof(l16));
+		len = c->rec_head + l16;
+		st = bucket_room(c, &sub[(h >> shift) & (SPLIT_WAYS - 1)], len,
+				 &r, err);
+		if (st != KPI_OK)
+			return st;
+		memcpy(r, c->loaded + off, len);
+		off += len;
+	}
+	return KPI_OK;
+}
+
+/* Split bucket bk into sub[] (see SPLIT_BUFFERS), reading it back one
+ * chunk at a time; its own buffer is freed. */
+static enum kpi_status
+split_bucket(struct kpi_cohort *c, struct bucket *bk, int depth,
+	     struct bucket *sub, struct kpi_error *err)
+{
+	uint32_t k;
+	enum kpi_status st = KPI_OK;
+
+	for (k = bk->head; k != NO_CHUNK && st == KPI_OK; k = c->chunks[k].next) {
+		size_t len = c->chunks[k].len;
+
+		if (grow_array(&c->loaded, &c->loaded_cap, len, 1,
+			       64 * 1024) != 0)
+			return nomem(err);
+		st = read_back(c, c->loaded, len, c->chunks[k].offset, err);
+		if (st == KPI_OK)
+			st = deal_records(c, len, depth, sub, err);
+	}
+	if (st == KPI_OK && bk->used) {
+		if (grow_array(&c->loaded, &c->loaded_cap, bk->used, 1,
+			       64 * 1024) != 0)
+			return nomem(err);
+		memcpy(c->loaded, bk->buf, bk->used);
+		st = deal_records(c, bk->used, depth, sub, err);
+	}
+	free(bk->buf);
+	bk->buf = NULL;
+	bk->used = bk->cap = 0;
+	return st;
+}
+
+static enum kpi_status process_bucket(struct kpi_cohort *c, struct bucket *bk,
+				      int depth, struct kpi_error *err);
+
+/* Split a bucket that is too big, then process its parts. */
+static enum kpi_status
+process_split(struct kpi_cohort *c, struct bucket *bk, int depth,
+	      struct kpi_error *err)
+{
+	struct bucket sub[SPLIT_WAYS];
+	enum kpi_status st;
+	size_t i;
+
+	memset(sub, 0, sizeof(sub));
+	for (i = 0; i < SPLIT_WAYS; i++)
+		sub[i].head = sub[i].tail = NO_CHUNK;
+	st = split_bucket(c, bk, depth, sub, err);
+	for (i = 0; i < SPLIT_WAYS && st == KPI_OK; i++)
+		st = process_bucket(c, &sub[i], depth + 1, err);
+	for (i = 0; i < SPLIT_WAYS; i++)
+		free(sub[i].buf);
+	return st;
+}
+
+/* Load bucket bk (its chunks, then its in-memory tail), number its
  * customers with a table that fits in cache, sort the records by customer
  * (a counting sort: stable, so each customer's first record comes first)
- * and fold each customer in. */
+ * and fold each customer in.  A bucket too big for that is split first. */
 static enum kpi_status
-process_bucket(struct kpi_cohort *c, size_t b, struct kpi_error *err)
+process_bucket(struct kpi_cohort *c, struct bucket *bk, int depth,
+	       struct kpi_error *err)
 {
 	const struct kpi_cohort_options *opt = c->opt;
-	struct bucket *bk = &c->buckets[b];
 	size_t bytes = (size_t)bk->spilled + bk->used, n = (size_t)bk->nrec;
 	size_t got = 0, i, off, nlocal = 0;
 	uint32_t k;
@@ -1328,6 +1435,8 @@ process_bucket(struct kpi_cohort *c, size_t b, struct kpi_error *err)
 
 	if (n == 0)
 		return KPI_OK;
+	if (bytes / SPLIT_BUFFERS > c->bucket_bytes && depth < MAX_SPLITS)
+		return process_split(c, bk, depth, err);
 	if (bytes > UINT32_MAX)
 		return kpi_error_set(err, KPI_ENOMEM, 0,
 				     "too many events for one pass (%zu bytes in a bucket)",
@@ -1475,7 +1584,7 @@ kpi_cohort_finish(struct kpi_cohort *c, struct kpi_error *err)
 		}
 	}
 	for (b = 0; b < NBUCKETS && st == KPI_OK; b++)
-		st = process_bucket(c, b, err);
+		st = process_bucket(c, &c->buckets[b], 0, err);
 out:
 	release_buckets(c);
 	free_bucket_work(c);
