@@ -39,6 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen-util.h"
+
 #define DEFAULT_ROWS		30000000UL
 #define DEFAULT_CUSTOMERS	1000000UL
 #define DEFAULT_SEED		UINT64_C(20261127)
@@ -52,28 +54,6 @@
 
 static const char *const regions[NREGIONS] = { "NA", "EMEA", "APAC" };
 static const unsigned region_cum[NREGIONS] = { 400, 750, 1000 };	/* per mille */
-
-/* ==== Random numbers ==== */
-
-/* splitmix64 (Steele, Lea & Flood 2014), Vigna's constants. */
-static uint64_t
-splitmix64(uint64_t *state)
-{
-	uint64_t z;
-
-	*state += UINT64_C(0x9E3779B97F4A7C15);
-	z = *state;
-	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-	return z ^ (z >> 31);
-}
-
-/* Uniform in [0, n) by Lemire's multiply-shift. */
-static uint32_t
-below(uint64_t *state, uint32_t n)
-{
-	return (uint32_t)(((splitmix64(state) >> 32) * (uint64_t)n) >> 32);
-}
 
 /* ==== Calendar ==== */
 
@@ -253,21 +233,6 @@ usage(FILE *to)
 		"  -T PREFIX     write the true totals to PREFIX-agg.csv,\n"
 		"                PREFIX-cohort.csv and PREFIX-total.csv\n",
 		DEFAULT_ROWS, DEFAULT_CUSTOMERS, DEFAULT_SEED);
-}
-
-static int
-parse_count(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	v = strtoul(s, &end, 10);
-	if (*end != '\0' || v == 0 || v > max)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 int

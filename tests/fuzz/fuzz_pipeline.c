@@ -30,7 +30,7 @@
 
 #include "fuzz-cli.h"
 
-enum side { SIDE_NONE, SIDE_PROBS, SIDE_QUOTA, SIDE_WON, SIDE_OLD };
+enum side { SIDE_PROBS, SIDE_QUOTA, SIDE_WON, SIDE_OLD };
 
 struct run {
 	struct kpi_cli_common common;
@@ -39,21 +39,27 @@ struct run {
 	enum side side;
 };
 
+/* The reader of each side input, as kpi-pipeline pairs them. */
+static const struct {
+	enum kpi_status (*header)(struct kpi_pipeline *p,
+				  const struct kpi_csv_header *h,
+				  struct kpi_error *err);
+	enum kpi_status (*row)(struct kpi_pipeline *p,
+			       const struct kpi_csv_record *rec,
+			       struct kpi_error *err);
+} side_fns[] = {
+	[SIDE_PROBS] = { kpi_pipeline_probs_header, kpi_pipeline_probs_add },
+	[SIDE_QUOTA] = { kpi_pipeline_quota_header, kpi_pipeline_quota_add },
+	[SIDE_WON] = { kpi_pipeline_won_header, kpi_pipeline_won_add },
+	[SIDE_OLD] = { kpi_pipeline_old_header, kpi_pipeline_old_add },
+};
+
 static enum kpi_status
 side_header(const struct kpi_csv_header *h, void *ctx, struct kpi_error *err)
 {
 	struct run *r = ctx;
 
-	switch (r->side) {
-	case SIDE_PROBS:
-		return kpi_pipeline_probs_header(r->pl, h, err);
-	case SIDE_QUOTA:
-		return kpi_pipeline_quota_header(r->pl, h, err);
-	case SIDE_WON:
-		return kpi_pipeline_won_header(r->pl, h, err);
-	default:
-		return kpi_pipeline_old_header(r->pl, h, err);
-	}
+	return side_fns[r->side].header(r->pl, h, err);
 }
 
 static enum kpi_status
@@ -61,16 +67,7 @@ side_row(const struct kpi_csv_record *rec, void *ctx, struct kpi_error *err)
 {
 	struct run *r = ctx;
 
-	switch (r->side) {
-	case SIDE_PROBS:
-		return kpi_pipeline_probs_add(r->pl, rec, err);
-	case SIDE_QUOTA:
-		return kpi_pipeline_quota_add(r->pl, rec, err);
-	case SIDE_WON:
-		return kpi_pipeline_won_add(r->pl, rec, err);
-	default:
-		return kpi_pipeline_old_add(r->pl, rec, err);
-	}
+	return side_fns[r->side].row(r->pl, rec, err);
 }
 
 static enum kpi_status
