@@ -149,6 +149,8 @@ struct kpi_cohort {
 	size_t bucket_bytes;
 	struct chunk *chunks;
 	size_t nchunks, chunks_cap;
+	uint32_t free_chunks;		/* entries of chunks read back by a
+					 * split, for reuse (NO_CHUNK: none) */
 	int fd;
 	uint64_t file_size;
 
@@ -408,6 +410,7 @@ kpi_cohort_new(struct kpi_cohort **out, const struct kpi_cohort_options *opt,
 		return nomem(err);
 	c->opt = opt;
 	c->fd = -1;
+	c->free_chunks = NO_CHUNK;
 	c->bucket_bytes = opt->bucket_bytes ? opt->bucket_bytes
 					    : DEFAULT_BUCKET_BYTES;
 	if (c->bucket_bytes > UINT32_MAX / 2)
@@ -480,6 +483,7 @@ release_buckets(struct kpi_cohort *c)
 	free(c->chunks);
 	c->chunks = NULL;
 	c->nchunks = c->chunks_cap = 0;
+	c->free_chunks = NO_CHUNK;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -777,6 +781,7 @@ spill(struct kpi_cohort *c, struct bucket *b, struct kpi_error *err)
 	const unsigned char *p = b->buf;
 	size_t left = b->used;
 	struct chunk *ch;
+	uint32_t k;
 
 	if (c->fd < 0) {
 		char path[4096];
@@ -795,7 +800,8 @@ spill(struct kpi_cohort *c, struct bucket *b, struct kpi_error *err)
 		 * descriptor is closed, however the process ends. */
 		unlink(path);
 	}
-	if (grow_array(&c->chunks, &c->chunks_cap, c->nchunks + 1,
+	if (c->free_chunks == NO_CHUNK &&
+	    grow_array(&c->chunks, &c->chunks_cap, c->nchunks + 1,
 		       sizeof(*c->chunks), 64) != 0)
 		return nomem(err);
 	while (left > 0) {
@@ -811,16 +817,21 @@ spill(struct kpi_cohort *c, struct bucket *b, struct kpi_error *err)
 		p += w;
 		left -= (size_t)w;
 	}
-	ch = &c->chunks[c->nchunks];
+	if (c->free_chunks != NO_CHUNK) {
+		k = c->free_chunks;
+		c->free_chunks = c->chunks[k].next;
+	} else {
+		k = (uint32_t)c->nchunks++;
+	}
+	ch = &c->chunks[k];
 	ch->offset = c->file_size;
 	ch->len = (uint32_t)b->used;
 	ch->next = NO_CHUNK;
 	if (b->tail == NO_CHUNK)
-		b->head = (uint32_t)c->nchunks;
+		b->head = k;
 	else
-		c->chunks[b->tail].next = (uint32_t)c->nchunks;
-	b->tail = (uint32_t)c->nchunks;
-	c->nchunks++;
+		c->chunks[b->tail].next = k;
+	b->tail = k;
 	c->file_size += b->used;
 	b->spilled += b->used;
 	b->used = 0;
@@ -1370,16 +1381,21 @@ static enum kpi_status
 split_bucket(struct kpi_cohort *c, struct bucket *bk, int depth,
 	     struct bucket *sub, struct kpi_error *err)
 {
-	uint32_t k;
+	uint32_t k, next;
 	enum kpi_status st = KPI_OK;
 
-	for (k = bk->head; k != NO_CHUNK && st == KPI_OK; k = c->chunks[k].next) {
+	for (k = bk->head; k != NO_CHUNK && st == KPI_OK; k = next) {
 		size_t len = c->chunks[k].len;
 
 		if (grow_array(&c->loaded, &c->loaded_cap, len, 1,
 			       64 * 1024) != 0)
 			return nomem(err);
 		st = read_back(c, c->loaded, len, c->chunks[k].offset, err);
+		/* The entry is free once read: the parts' chunks reuse it,
+		 * so the table of chunks does not grow with the split. */
+		next = c->chunks[k].next;
+		c->chunks[k].next = c->free_chunks;
+		c->free_chunks = k;
 		if (st == KPI_OK)
 			st = deal_records(c, len, depth, sub, err);
 	}
