@@ -4,7 +4,10 @@
 # process at each size (it must stay flat), wall time, throughput, and the
 # outputs checked against the generator's own totals.
 #
-# Usage: bench/soak.sh [-b BUILDDIR] [GB...]      (default: build, 1 10)
+# Usage: bench/soak.sh [-b BUILDDIR] [-j JOBS] [GB...]
+#   -b BUILDDIR  the build (default: build)
+#   -j JOBS      which pipes: "agg", "cohort" or "agg,cohort" (the default)
+#   GB           input sizes in units of 10^9 bytes (default: 1 10)
 #
 # Needs a built tree (kpi-agg, kpi-forecast, kpi-cohort, bench/gen-soak),
 # GNU time at /usr/bin/time, awk, df.  Nothing the size of the input is
@@ -27,12 +30,15 @@ HORIZON=6
 EVENT_BYTES=56		# kpi-cohort's temporary file per row: twice 26 (split buckets), with slack
 
 build=build
-while getopts b: opt; do
+jobs=agg,cohort
+while getopts b:j: opt; do
 	case $opt in
 	b) build=$OPTARG ;;
-	*) echo "Usage: bench/soak.sh [-b BUILDDIR] [GB...]" >&2; exit 2 ;;
+	j) jobs=$OPTARG ;;
+	*) echo "Usage: bench/soak.sh [-b BUILDDIR] [-j agg,cohort] [GB...]" >&2; exit 2 ;;
 	esac
 done
+want() { case ",$jobs," in *",$1,"*) return 0 ;; esac; return 1; }
 shift $((OPTIND - 1))
 [ $# -gt 0 ] || set -- 1 10
 
@@ -67,6 +73,9 @@ elapsed_s() {
 		n = split($2, p, ":"); s = 0
 		for (i = 1; i <= n; i++) s = s * 60 + p[i]
 		print s }' "$1"
+}
+cpu_s() {
+	awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.1f", s }' "$1"
 }
 now() { date +%s.%N; }
 
@@ -151,7 +160,12 @@ check_cohort() {	# truth output
 	}' "$1" "$2"
 }
 
-printf 'size,rows,bytes,job,process,peak_rss_kb,elapsed_s,pipe_wall_s\n' > "$res/rss.csv"
+printf 'size,rows,bytes,job,process,peak_rss_kb,elapsed_s,cpu_s,pipe_wall_s\n' > "$res/rss.csv"
+# One process's line of rss.csv from its GNU time report.
+record() {	# record GB JOB PROCESS TIMEFILE PIPE_WALL
+	printf '%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$1" "$rows" "$bytes" "$2" "$3" \
+		"$(rss_kb "$4")" "$(elapsed_s "$4")" "$(cpu_s "$4")" "$5" >> "$res/rss.csv"
+}
 for gb in "$@"; do
 	case $gb in
 	''|*[!0-9]*) echo "soak.sh: size '$gb' is not a whole number of GB" >&2; exit 2 ;;
@@ -159,44 +173,50 @@ for gb in "$@"; do
 	rows=$((gb * ROWS_PER_GB))
 	need_kb=$((rows / 1024 * EVENT_BYTES))
 	free_kb=$(df -Pk "$tmpdir" | awk 'NR == 2 { print $4 }')
-	if [ "$free_kb" -lt "$need_kb" ]; then
+	if want cohort && [ "$free_kb" -lt "$need_kb" ]; then
 		echo "soak.sh: $tmpdir has $((free_kb / 1024)) MB free, kpi-cohort needs about $((need_kb / 1024)) MB at ${gb} GB" >&2
 		exit 2
 	fi
 	t=$res/${gb}g
-	echo "soak.sh: ${gb} GB: $rows rows through kpi-agg | kpi-forecast"
 
-	# Job 1: the weekly-report pipe, monthly sums per region, forecast.
-	start=$(now)
-	"$gen" -n "$rows" -T "$t-truth" |
-		/usr/bin/time -v -o "$t-agg.time" "$agg" -g region -t order_date -e month \
-			-a count,sum:amount |
-		tee "$t-agg.csv" |
-		/usr/bin/time -v -o "$t-forecast.time" "$fc" -k region -t period \
-			-v amount_sum -m naive -H "$HORIZON" > "$t-forecast.csv" ||
-		fail "${gb} GB: kpi-agg | kpi-forecast failed"
-	wall1=$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
-	bytes=$(awk -F, 'NR == 2 { print $3 }' "$t-truth-total.csv")
+	# The weekly-report pipe: monthly sums per region, then a forecast.
+	if want agg; then
+		echo "soak.sh: ${gb} GB: $rows rows through kpi-agg | kpi-forecast"
+		start=$(now)
+		"$gen" -n "$rows" -T "$t-truth" |
+			/usr/bin/time -v -o "$t-agg.time" "$agg" -g region -t order_date \
+				-e month -a count,sum:amount |
+			tee "$t-agg.csv" |
+			/usr/bin/time -v -o "$t-forecast.time" "$fc" -k region -t period \
+				-v amount_sum -m naive -H "$HORIZON" > "$t-forecast.csv" ||
+			fail "${gb} GB: kpi-agg | kpi-forecast failed"
+		wall=$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
+		bytes=$(awk -F, 'NR == 2 { print $3 }' "$t-truth-total.csv")
+		check_agg "$t-truth-agg.csv" "$t-agg.csv" ||
+			fail "${gb} GB: kpi-agg disagrees with the truth"
+		check_forecast "$t-truth-agg.csv" "$t-forecast.csv" ||
+			fail "${gb} GB: kpi-forecast disagrees with the naive method"
+		record "$gb" "agg|forecast" kpi-agg "$t-agg.time" "$wall"
+		record "$gb" "agg|forecast" kpi-forecast "$t-forecast.time" "$wall"
+	fi
 
-	echo "soak.sh: ${gb} GB: $rows rows through kpi-cohort"
-	start=$(now)
-	"$gen" -n "$rows" -T "$t-truth2" |
-		/usr/bin/time -v -o "$t-cohort.time" "$cohort" --id customer_id \
-			-t order_date -v amount > "$t-cohort.csv" ||
-		fail "${gb} GB: kpi-cohort failed"
-	wall2=$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
-
-	cmp -s "$t-truth-agg.csv" "$t-truth2-agg.csv" || fail "${gb} GB: the generator is not deterministic"
-	check_agg "$t-truth-agg.csv" "$t-agg.csv" || fail "${gb} GB: kpi-agg disagrees with the truth"
-	check_forecast "$t-truth-agg.csv" "$t-forecast.csv" || fail "${gb} GB: kpi-forecast disagrees with the naive method"
-	check_cohort "$t-truth-cohort.csv" "$t-cohort.csv" || fail "${gb} GB: kpi-cohort disagrees with the truth"
-
-	for p in agg forecast; do
-		printf '%s,%s,%s,agg|forecast,kpi-%s,%s,%s,%s\n' "$gb" "$rows" "$bytes" "$p" \
-			"$(rss_kb "$t-$p.time")" "$(elapsed_s "$t-$p.time")" "$wall1" >> "$res/rss.csv"
-	done
-	printf '%s,%s,%s,cohort,kpi-cohort,%s,%s,%s\n' "$gb" "$rows" "$bytes" \
-		"$(rss_kb "$t-cohort.time")" "$(elapsed_s "$t-cohort.time")" "$wall2" >> "$res/rss.csv"
+	if want cohort; then
+		echo "soak.sh: ${gb} GB: $rows rows through kpi-cohort"
+		start=$(now)
+		"$gen" -n "$rows" -T "$t-truth2" |
+			/usr/bin/time -v -o "$t-cohort.time" "$cohort" --id customer_id \
+				-t order_date -v amount > "$t-cohort.csv" ||
+			fail "${gb} GB: kpi-cohort failed"
+		wall=$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
+		bytes=$(awk -F, 'NR == 2 { print $3 }' "$t-truth2-total.csv")
+		if want agg; then
+			cmp -s "$t-truth-agg.csv" "$t-truth2-agg.csv" ||
+				fail "${gb} GB: the generator is not deterministic"
+		fi
+		check_cohort "$t-truth2-cohort.csv" "$t-cohort.csv" ||
+			fail "${gb} GB: kpi-cohort disagrees with the truth"
+		record "$gb" cohort kpi-cohort "$t-cohort.time" "$wall"
+	fi
 done
 
 # ==== The report ====
@@ -205,7 +225,7 @@ awk -F, -v strict="${BENCH_STRICT:-0}" 'NR == 1 { next }
 	key = $4 " " $5
 	if (!(key in first)) { first[key] = $6; firstsize[key] = $1; order[++n] = key }
 	lastrss[key] = $6; lastsize[key] = $1
-	printf "| %s GB | %d | %.2f | %s | %.1f | %.1f | %.1f | %.0f |\n", $1, $2, $3 / 1e9, $5, $6 / 1024, $7, $8, $3 / 1e6 / $8 > "/dev/stderr"
+	printf "| %s GB | %d | %.2f | %s | %.1f | %.1f | %.1f | %.1f | %.0f |\n", $1, $2, $3 / 1e9, $5, $6 / 1024, $7, $8, $9, $3 / 1e6 / $9 > "/dev/stderr"
 }
 END {
 	for (i = 1; i <= n; i++) {
@@ -221,8 +241,8 @@ END {
 }' "$res/rss.csv" 2> "$res/table.md" > "$res/flat.txt"
 flat=$?
 {
-	echo "| input | rows | GB | process | peak RSS (MB) | elapsed (s) | pipe wall (s) | MB/s |"
-	echo "|---|--:|--:|---|--:|--:|--:|--:|"
+	echo "| input | rows | GB | process | peak RSS (MB) | elapsed (s) | CPU (s) | pipe wall (s) | MB/s (wall) |"
+	echo "|---|--:|--:|---|--:|--:|--:|--:|--:|"
 	cat "$res/table.md"
 	echo
 	cat "$res/flat.txt"
