@@ -75,6 +75,7 @@ struct fuzz_reader {
 	kpi_cli_row_fn on_row;
 	void *ctx;
 	unsigned long used;
+	unsigned long stopped;	/* the row that stopped the read (KPI_ESTOP) */
 };
 
 static inline enum kpi_status
@@ -95,6 +96,8 @@ fuzz_reader_row(const struct kpi_csv_record *rec, void *ctx,
 
 	if (st == KPI_OK)
 		f->used++;
+	else if (st == KPI_ESTOP)
+		f->stopped++;
 	else
 		FUZZ_CHECK(err->msg[0] != '\0', "line %lu: status %d without a message",
 			   rec->line, (int)st);
@@ -102,14 +105,15 @@ fuzz_reader_row(const struct kpi_csv_record *rec, void *ctx,
 }
 
 /* Read `path` as a tool does, with the common options c.  On success, every
- * data row was used or, with skip_bad, rejected; nothing else.  *used
- * receives the rows the engine took. */
+ * data row was used or, with skip_bad, rejected, but for the one row on
+ * which the engine stopped the read (KPI_ESTOP), if it did.  *used receives
+ * the rows the engine took. */
 static inline enum kpi_status
 fuzz_read(const struct kpi_cli_common *c, const char *path,
 	  kpi_cli_header_fn on_header, kpi_cli_row_fn on_row, void *ctx,
 	  unsigned long *used, struct kpi_error *err)
 {
-	struct fuzz_reader f = { on_header, on_row, ctx, 0 };
+	struct fuzz_reader f = { on_header, on_row, ctx, 0, 0 };
 	struct kpi_cli_reader r = { 0 };
 	char *names[1];
 	char name[32];
@@ -128,9 +132,10 @@ fuzz_read(const struct kpi_cli_common *c, const char *path,
 		fprintf(stderr, "---- read: status %d %s; %lu rows, %lu used, %lu bad\n",
 			(int)st, err->msg, r.rows_read, f.used, r.rows_bad);
 	if (st == KPI_OK) {
-		FUZZ_CHECK(r.rows_read == f.used + r.rows_bad,
-			   "%lu rows read, %lu used, %lu rejected", r.rows_read,
-			   f.used, r.rows_bad);
+		FUZZ_CHECK(r.rows_read == f.used + r.rows_bad + f.stopped &&
+			   f.stopped <= 1,
+			   "%lu rows read, %lu used, %lu rejected, %lu stopped",
+			   r.rows_read, f.used, r.rows_bad, f.stopped);
 		FUZZ_CHECK(c->skip_bad || r.rows_bad == 0,
 			   "%lu rows rejected without --skip-bad", r.rows_bad);
 	}
