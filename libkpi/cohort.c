@@ -18,7 +18,8 @@
 #define DEFAULT_BUCKET_BYTES ((size_t)32 * 1024)
 #define FIRST_BUCKET_BYTES ((size_t)1024)
 #define MAX_ID_LEN 65535
-#define NO_CHUNK UINT32_MAX
+#define NO_CHUNK UINT64_MAX
+#define CHUNK_HEAD 12		/* bytes before a chunk's records */
 /* Pass 2 holds a whole bucket in memory.  A bucket of more than
  * SPLIT_BUFFERS bucket buffers (16 MiB by default) is first split by four
  * more bits of the id's hash into SPLIT_WAYS buckets, written through the
@@ -45,18 +46,21 @@
  *	uint16_t idlen, then the id's bytes
  */
 
-/* A bucket's bytes written to the temporary file in one piece. */
+/* A bucket's bytes are written to the temporary file in chunks, each
+ * after a head of CHUNK_HEAD bytes: the offset of the bucket's chunk before
+ * it (NO_CHUNK for the first) and its length.  Only a bucket's last chunk
+ * is remembered in memory, so that nothing grows with the events; reading
+ * a bucket back walks the chain backwards into `struct chunk`s. */
 struct chunk {
-	uint64_t offset;
+	uint64_t offset;	/* of the records */
 	uint32_t len;
-	uint32_t next;		/* next chunk of the same bucket */
 };
 
 struct bucket {
 	unsigned char *buf;	/* the records not written out yet */
 	size_t used, cap;
-	uint32_t head, tail;	/* its chunks, in order */
-	uint64_t spilled;	/* bytes in those chunks */
+	uint64_t last;		/* head of its last chunk; NO_CHUNK: none */
+	uint64_t spilled;	/* bytes of records in those chunks */
 	uint64_t nrec;		/* records in all */
 };
 
@@ -147,10 +151,8 @@ struct kpi_cohort {
 	size_t off_amount, off_group, off_cohort, off_len, rec_head;
 	struct bucket buckets[NBUCKETS];
 	size_t bucket_bytes;
-	struct chunk *chunks;
+	struct chunk *chunks;		/* one bucket's, while it is read */
 	size_t nchunks, chunks_cap;
-	uint32_t free_chunks;		/* entries of chunks read back by a
-					 * split, for reuse (NO_CHUNK: none) */
 	int fd;
 	uint64_t file_size;
 
@@ -410,7 +412,6 @@ kpi_cohort_new(struct kpi_cohort **out, const struct kpi_cohort_options *opt,
 		return nomem(err);
 	c->opt = opt;
 	c->fd = -1;
-	c->free_chunks = NO_CHUNK;
 	c->bucket_bytes = opt->bucket_bytes ? opt->bucket_bytes
 					    : DEFAULT_BUCKET_BYTES;
 	if (c->bucket_bytes > UINT32_MAX / 2)
@@ -421,7 +422,7 @@ kpi_cohort_new(struct kpi_cohort **out, const struct kpi_cohort_options *opt,
 	c->off_len = c->off_cohort + (opt->cohort_col ? sizeof(int32_t) : 0);
 	c->rec_head = c->off_len + sizeof(uint16_t);
 	for (i = 0; i < NBUCKETS; i++)
-		c->buckets[i].head = c->buckets[i].tail = NO_CHUNK;
+		c->buckets[i].last = NO_CHUNK;
 	ws = kpi_period_start(0, KPI_PERIOD_WEEK, &opt->common->cal);
 	c->week_rem = ws - floor_div(ws, 7) * 7;
 	c->group_idx = calloc(ngroup + 1, sizeof(*c->group_idx));
@@ -483,7 +484,6 @@ release_buckets(struct kpi_cohort *c)
 	free(c->chunks);
 	c->chunks = NULL;
 	c->nchunks = c->chunks_cap = 0;
-	c->free_chunks = NO_CHUNK;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -772,16 +772,39 @@ seen_find(struct kpi_cohort *c, const char *id, size_t len, uint64_t h,
 	return KPI_OK;
 }
 
-/* Write a bucket's bytes to the temporary file as one chunk. */
+/* Write n bytes to the temporary file. */
+static enum kpi_status
+write_all(struct kpi_cohort *c, const void *buf, size_t n, const char *dir,
+	  struct kpi_error *err)
+{
+	const unsigned char *p = buf;
+
+	while (n > 0) {
+		ssize_t w = write(c->fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return kpi_error_set(err, KPI_EIO, 0,
+					     "writing the temporary file in %s: %s",
+					     dir, w < 0 ? strerror(errno)
+							: "nothing written");
+		p += w;
+		n -= (size_t)w;
+	}
+	return KPI_OK;
+}
+
+/* Write a bucket's bytes to the temporary file as one chunk, after its
+ * head (see struct chunk). */
 static enum kpi_status
 spill(struct kpi_cohort *c, struct bucket *b, struct kpi_error *err)
 {
 	const char *dir = c->opt->tmpdir && *c->opt->tmpdir ? c->opt->tmpdir
 							    : "/tmp";
-	const unsigned char *p = b->buf;
-	size_t left = b->used;
-	struct chunk *ch;
-	uint32_t k;
+	unsigned char head[CHUNK_HEAD];
+	uint32_t len = (uint32_t)b->used;
+	enum kpi_status st;
 
 	if (c->fd < 0) {
 		char path[4096];
@@ -800,39 +823,15 @@ spill(struct kpi_cohort *c, struct bucket *b, struct kpi_error *err)
 		 * descriptor is closed, however the process ends. */
 		unlink(path);
 	}
-	if (c->free_chunks == NO_CHUNK &&
-	    grow_array(&c->chunks, &c->chunks_cap, c->nchunks + 1,
-		       sizeof(*c->chunks), 64) != 0)
-		return nomem(err);
-	while (left > 0) {
-		ssize_t w = write(c->fd, p, left);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return kpi_error_set(err, KPI_EIO, 0,
-					     "writing the temporary file in %s: %s",
-					     dir, w < 0 ? strerror(errno)
-							: "nothing written");
-		p += w;
-		left -= (size_t)w;
-	}
-	if (c->free_chunks != NO_CHUNK) {
-		k = c->free_chunks;
-		c->free_chunks = c->chunks[k].next;
-	} else {
-		k = (uint32_t)c->nchunks++;
-	}
-	ch = &c->chunks[k];
-	ch->offset = c->file_size;
-	ch->len = (uint32_t)b->used;
-	ch->next = NO_CHUNK;
-	if (b->tail == NO_CHUNK)
-		b->head = k;
-	else
-		c->chunks[b->tail].next = k;
-	b->tail = k;
-	c->file_size += b->used;
+	memcpy(head, &b->last, sizeof(b->last));
+	memcpy(head + 8, &len, sizeof(len));
+	st = write_all(c, head, sizeof(head), dir, err);
+	if (st == KPI_OK)
+		st = write_all(c, b->buf, b->used, dir, err);
+	if (st != KPI_OK)
+		return st;
+	b->last = c->file_size;
+	c->file_size += CHUNK_HEAD + b->used;
 	b->spilled += b->used;
 	b->used = 0;
 	return KPI_OK;
@@ -1280,6 +1279,45 @@ read_back(struct kpi_cohort *c, void *dst, size_t len, uint64_t offset,
 	return KPI_OK;
 }
 
+/* The chunks of bucket bk, first to last, into c->chunks[0 .. nchunks-1],
+ * by walking their heads backwards from the last. */
+static enum kpi_status
+bucket_chunks(struct kpi_cohort *c, const struct bucket *bk,
+	      struct kpi_error *err)
+{
+	unsigned char head[CHUNK_HEAD];
+	uint64_t at = bk->last, bytes = 0;
+	size_t i;
+	enum kpi_status st;
+
+	c->nchunks = 0;
+	while (at != NO_CHUNK) {
+		struct chunk *ch;
+
+		if (grow_array(&c->chunks, &c->chunks_cap, c->nchunks + 1,
+			       sizeof(*c->chunks), 64) != 0)
+			return nomem(err);
+		st = read_back(c, head, sizeof(head), at, err);
+		if (st != KPI_OK)
+			return st;
+		ch = &c->chunks[c->nchunks++];
+		ch->offset = at + CHUNK_HEAD;
+		memcpy(&ch->len, head + 8, sizeof(ch->len));
+		bytes += ch->len;
+		memcpy(&at, head, sizeof(at));
+	}
+	if (bytes != bk->spilled)
+		return kpi_error_set(err, KPI_EIO, 0,
+				     "the temporary file does not read back as written");
+	for (i = 0; i < c->nchunks / 2; i++) {
+		struct chunk t = c->chunks[i];
+
+		c->chunks[i] = c->chunks[c->nchunks - 1 - i];
+		c->chunks[c->nchunks - 1 - i] = t;
+	}
+	return KPI_OK;
+}
+
 /* Does the record at `off` hold the same id as the one at `other`? */
 static int
 same_id(const struct kpi_cohort *c, size_t off, size_t other)
@@ -1381,21 +1419,16 @@ static enum kpi_status
 split_bucket(struct kpi_cohort *c, struct bucket *bk, int depth,
 	     struct bucket *sub, struct kpi_error *err)
 {
-	uint32_t k, next;
-	enum kpi_status st = KPI_OK;
+	enum kpi_status st = bucket_chunks(c, bk, err);
+	size_t k;
 
-	for (k = bk->head; k != NO_CHUNK && st == KPI_OK; k = next) {
+	for (k = 0; k < c->nchunks && st == KPI_OK; k++) {
 		size_t len = c->chunks[k].len;
 
 		if (grow_array(&c->loaded, &c->loaded_cap, len, 1,
 			       64 * 1024) != 0)
 			return nomem(err);
 		st = read_back(c, c->loaded, len, c->chunks[k].offset, err);
-		/* The entry is free once read: the parts' chunks reuse it,
-		 * so the table of chunks does not grow with the split. */
-		next = c->chunks[k].next;
-		c->chunks[k].next = c->free_chunks;
-		c->free_chunks = k;
 		if (st == KPI_OK)
 			st = deal_records(c, len, depth, sub, err);
 	}
@@ -1426,7 +1459,7 @@ process_split(struct kpi_cohort *c, struct bucket *bk, int depth,
 
 	memset(sub, 0, sizeof(sub));
 	for (i = 0; i < SPLIT_WAYS; i++)
-		sub[i].head = sub[i].tail = NO_CHUNK;
+		sub[i].last = NO_CHUNK;
 	st = split_bucket(c, bk, depth, sub, err);
 	for (i = 0; i < SPLIT_WAYS && st == KPI_OK; i++)
 		st = process_bucket(c, &sub[i], depth + 1, err);
@@ -1446,7 +1479,7 @@ process_bucket(struct kpi_cohort *c, struct bucket *bk, int depth,
 	const struct kpi_cohort_options *opt = c->opt;
 	size_t bytes = (size_t)bk->spilled + bk->used, n = (size_t)bk->nrec;
 	size_t got = 0, i, off, nlocal = 0;
-	uint32_t k;
+	size_t k;
 	enum kpi_status st;
 
 	if (n == 0)
@@ -1460,7 +1493,10 @@ process_bucket(struct kpi_cohort *c, struct bucket *bk, int depth,
 	if (grow_array(&c->loaded, &c->loaded_cap, bytes, 1,
 		       64 * 1024) != 0)
 		return nomem(err);
-	for (k = bk->head; k != NO_CHUNK; k = c->chunks[k].next) {
+	st = bucket_chunks(c, bk, err);
+	if (st != KPI_OK)
+		return st;
+	for (k = 0; k < c->nchunks; k++) {
 		st = read_back(c, c->loaded + got, c->chunks[k].len,
 			       c->chunks[k].offset, err);
 		if (st != KPI_OK)
