@@ -153,6 +153,12 @@ intermittent_intervals(const double *y, size_t n, double p, double size,
 		}
 	if (k > 0)
 		mean /= (double)k;
+	if (!isfinite(mean)) {
+		/* Demands near 1e308 overflow the sum: a running mean does
+		 * not (the sum is kept otherwise, for the same roundings). */
+		for (i = 0, mean = 0; i < k; i++)
+			mean += (sizes[i] - mean) / (double)(i + 1);
+	}
 	qsort(sizes, k, sizeof(*sizes), cmp_double);
 	p = p < 0 ? 0 : p > 1 ? 1 : p;
 	for (l = 0; l < out->nlevels; l++) {
@@ -164,10 +170,15 @@ intermittent_intervals(const double *y, size_t n, double p, double size,
 		for (j = 0; j < 2; j++) {
 			if (k == 0 || q[j] <= 1.0 - p)
 				b[j] = 0;
-			else
-				b[j] = kpi_quantile_sorted(sizes, k,
-							   (q[j] - (1.0 - p)) / p,
-							   7) * size / mean;
+			else {
+				double d = kpi_quantile_sorted(sizes, k,
+							       (q[j] - (1.0 - p)) / p,
+							       7);
+
+				b[j] = d * size / mean;
+				if (!isfinite(b[j]))	/* d * size overflowed */
+					b[j] = d * (size / mean);
+			}
 		}
 		for (i = 0; i < h; i++) {
 			double m = out->mean[i];
