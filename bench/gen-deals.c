@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen-util.h"
+
 #define DEFAULT_ROWS	1000000UL
 #define DEFAULT_SEED	UINT64_C(20261127)
 #define N_ACCOUNTS	20000U
@@ -64,21 +66,6 @@ static const char *const last_names[] = {
 
 /* ==== Random numbers ==== */
 
-/* splitmix64 (Steele, Lea & Flood 2014; constants as in Vigna's reference
- * code): one 64-bit add and a finaliser, good enough for test data and
- * trivially reproducible. */
-static uint64_t
-splitmix64(uint64_t *state)
-{
-	uint64_t z;
-
-	*state += UINT64_C(0x9E3779B97F4A7C15);
-	z = *state;
-	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-	return z ^ (z >> 31);
-}
-
 /* A stateless hash of a key, for attributes that must not depend on the
  * order in which rows are drawn (an account's region, segment, owner). */
 static uint64_t
@@ -87,14 +74,6 @@ hash64(uint64_t seed, uint64_t key)
 	uint64_t s = seed ^ (key * UINT64_C(0xD6E8FEB86659FD93));
 
 	return splitmix64(&s);
-}
-
-/* Uniform integer in [0, n), n > 0, by Lemire's multiply-shift (the bias
- * is below 2^-32 for the n used here, and the result is reproducible). */
-static uint32_t
-below(uint64_t *state, uint32_t n)
-{
-	return (uint32_t)(((splitmix64(state) >> 32) * (uint64_t)n) >> 32);
 }
 
 /* Uniform double in [0, 1): the top 53 bits, exactly representable. */

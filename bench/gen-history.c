@@ -52,6 +52,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen-util.h"
+
 #define DEFAULT_DEALS	1000000UL
 #define DEFAULT_SEED	UINT64_C(20261127)
 #define MAX_DEALS	50000000UL
@@ -113,28 +115,6 @@ model_init(void)
 }
 
 /* ==== Random numbers ==== */
-
-/* splitmix64 (Steele, Lea & Flood 2014; constants as in Vigna's reference
- * code). */
-static uint64_t
-splitmix64(uint64_t *state)
-{
-	uint64_t z;
-
-	*state += UINT64_C(0x9E3779B97F4A7C15);
-	z = *state;
-	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-	return z ^ (z >> 31);
-}
-
-/* Uniform integer in [0, n), n > 0, by Lemire's multiply-shift on the top
- * 32 bits (bias below n / 2^32, far below anything the truth test sees). */
-static uint32_t
-below(uint64_t *state, uint32_t n)
-{
-	return (uint32_t)(((splitmix64(state) >> 32) * (uint64_t)n) >> 32);
-}
 
 /* ==== Dates ==== */
 

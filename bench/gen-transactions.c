@@ -34,6 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen-util.h"
+
 #define DEFAULT_ROWS		10000000UL
 #define DEFAULT_CUSTOMERS	1000000UL
 #define DEFAULT_SEED		UINT64_C(20261127)
@@ -46,19 +48,6 @@ static const unsigned region_cum[] = { 400, 750, 1000 };	/* per mille */
 
 /* ==== Random numbers ==== */
 
-/* splitmix64 (Steele, Lea & Flood 2014), Vigna's constants. */
-static uint64_t
-splitmix64(uint64_t *state)
-{
-	uint64_t z;
-
-	*state += UINT64_C(0x9E3779B97F4A7C15);
-	z = *state;
-	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-	return z ^ (z >> 31);
-}
-
 /* A customer's fixed attributes come from a hash of its number, so that
  * they do not depend on the order of the draws. */
 static uint64_t
@@ -67,13 +56,6 @@ hash64(uint64_t seed, uint64_t key)
 	uint64_t s = seed ^ (key * UINT64_C(0xD6E8FEB86659FD93));
 
 	return splitmix64(&s);
-}
-
-/* Uniform in [0, n) by Lemire's multiply-shift. */
-static uint32_t
-below(uint64_t *state, uint32_t n)
-{
-	return (uint32_t)(((splitmix64(state) >> 32) * (uint64_t)n) >> 32);
 }
 
 /* Uniform in (0, 1]: 53 random bits, never 0, exactly representable. */
@@ -251,21 +233,6 @@ usage(FILE *to)
 		"  -c CUSTOMERS  customers (default %lu)\n"
 		"  -s SEED       random seed (default %" PRIu64 ")\n",
 		DEFAULT_ROWS, DEFAULT_CUSTOMERS, DEFAULT_SEED);
-}
-
-static int
-parse_count(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	v = strtoul(s, &end, 10);
-	if (*end != '\0' || v == 0 || v > max)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 int

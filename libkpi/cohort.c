@@ -18,7 +18,21 @@
 #define DEFAULT_BUCKET_BYTES ((size_t)32 * 1024)
 #define FIRST_BUCKET_BYTES ((size_t)1024)
 #define MAX_ID_LEN 65535
-#define NO_CHUNK UINT32_MAX
+#define NO_CHUNK UINT64_MAX
+#define CHUNK_HEAD 12		/* bytes before a chunk's records */
+/* Pass 2 holds a whole bucket in memory.  A bucket of more than
+ * SPLIT_BUFFERS bucket buffers (16 MiB by default) is first split by four
+ * more bits of the id's hash into SPLIT_WAYS buckets, written through the
+ * temporary file, and each is processed or split again in turn: the
+ * recursive partitioning of the Grace hash join (Kitsuregawa, Tanaka &
+ * Moto-oka 1983), so that memory stays flat however many events come, at
+ * the cost of writing a big bucket's records once more.  The table of
+ * local customers hashes the low bits; splits take the high ones, at most
+ * MAX_SPLITS times (a single customer's events cannot be split). */
+#define SPLIT_BUFFERS 512
+#define SPLIT_BITS 4
+#define SPLIT_WAYS (1 << SPLIT_BITS)
+#define MAX_SPLITS 4
 
 /*
  * An event as kept between the passes, packed into its bucket's bytes
@@ -32,18 +46,21 @@
  *	uint16_t idlen, then the id's bytes
  */
 
-/* A bucket's bytes written to the temporary file in one piece. */
+/* A bucket's bytes are written to the temporary file in chunks, each
+ * after a head of CHUNK_HEAD bytes: the offset of the bucket's chunk before
+ * it (NO_CHUNK for the first) and its length.  Only a bucket's last chunk
+ * is remembered in memory, so that nothing grows with the events; reading
+ * a bucket back walks the chain backwards into `struct chunk`s. */
 struct chunk {
-	uint64_t offset;
+	uint64_t offset;	/* of the records */
 	uint32_t len;
-	uint32_t next;		/* next chunk of the same bucket */
 };
 
 struct bucket {
 	unsigned char *buf;	/* the records not written out yet */
 	size_t used, cap;
-	uint32_t head, tail;	/* its chunks, in order */
-	uint64_t spilled;	/* bytes in those chunks */
+	uint64_t last;		/* head of its last chunk; NO_CHUNK: none */
+	uint64_t spilled;	/* bytes of records in those chunks */
 	uint64_t nrec;		/* records in all */
 };
 
@@ -134,7 +151,7 @@ struct kpi_cohort {
 	size_t off_amount, off_group, off_cohort, off_len, rec_head;
 	struct bucket buckets[NBUCKETS];
 	size_t bucket_bytes;
-	struct chunk *chunks;
+	struct chunk *chunks;		/* one bucket's, while it is read */
 	size_t nchunks, chunks_cap;
 	int fd;
 	uint64_t file_size;
@@ -405,7 +422,7 @@ kpi_cohort_new(struct kpi_cohort **out, const struct kpi_cohort_options *opt,
 	c->off_len = c->off_cohort + (opt->cohort_col ? sizeof(int32_t) : 0);
 	c->rec_head = c->off_len + sizeof(uint16_t);
 	for (i = 0; i < NBUCKETS; i++)
-		c->buckets[i].head = c->buckets[i].tail = NO_CHUNK;
+		c->buckets[i].last = NO_CHUNK;
 	ws = kpi_period_start(0, KPI_PERIOD_WEEK, &opt->common->cal);
 	c->week_rem = ws - floor_div(ws, 7) * 7;
 	c->group_idx = calloc(ngroup + 1, sizeof(*c->group_idx));
@@ -755,15 +772,39 @@ seen_find(struct kpi_cohort *c, const char *id, size_t len, uint64_t h,
 	return KPI_OK;
 }
 
-/* Write a bucket's bytes to the temporary file as one chunk. */
+/* Write n bytes to the temporary file. */
+static enum kpi_status
+write_all(struct kpi_cohort *c, const void *buf, size_t n, const char *dir,
+	  struct kpi_error *err)
+{
+	const unsigned char *p = buf;
+
+	while (n > 0) {
+		ssize_t w = write(c->fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return kpi_error_set(err, KPI_EIO, 0,
+					     "writing the temporary file in %s: %s",
+					     dir, w < 0 ? strerror(errno)
+							: "nothing written");
+		p += w;
+		n -= (size_t)w;
+	}
+	return KPI_OK;
+}
+
+/* Write a bucket's bytes to the temporary file as one chunk, after its
+ * head (see struct chunk). */
 static enum kpi_status
 spill(struct kpi_cohort *c, struct bucket *b, struct kpi_error *err)
 {
 	const char *dir = c->opt->tmpdir && *c->opt->tmpdir ? c->opt->tmpdir
 							    : "/tmp";
-	const unsigned char *p = b->buf;
-	size_t left = b->used;
-	struct chunk *ch;
+	unsigned char head[CHUNK_HEAD];
+	uint32_t len = (uint32_t)b->used;
+	enum kpi_status st;
 
 	if (c->fd < 0) {
 		char path[4096];
@@ -782,33 +823,15 @@ spill(struct kpi_cohort *c, struct bucket *b, struct kpi_error *err)
 		 * descriptor is closed, however the process ends. */
 		unlink(path);
 	}
-	if (grow_array(&c->chunks, &c->chunks_cap, c->nchunks + 1,
-		       sizeof(*c->chunks), 64) != 0)
-		return nomem(err);
-	while (left > 0) {
-		ssize_t w = write(c->fd, p, left);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return kpi_error_set(err, KPI_EIO, 0,
-					     "writing the temporary file in %s: %s",
-					     dir, w < 0 ? strerror(errno)
-							: "nothing written");
-		p += w;
-		left -= (size_t)w;
-	}
-	ch = &c->chunks[c->nchunks];
-	ch->offset = c->file_size;
-	ch->len = (uint32_t)b->used;
-	ch->next = NO_CHUNK;
-	if (b->tail == NO_CHUNK)
-		b->head = (uint32_t)c->nchunks;
-	else
-		c->chunks[b->tail].next = (uint32_t)c->nchunks;
-	b->tail = (uint32_t)c->nchunks;
-	c->nchunks++;
-	c->file_size += b->used;
+	memcpy(head, &b->last, sizeof(b->last));
+	memcpy(head + 8, &len, sizeof(len));
+	st = write_all(c, head, sizeof(head), dir, err);
+	if (st == KPI_OK)
+		st = write_all(c, b->buf, b->used, dir, err);
+	if (st != KPI_OK)
+		return st;
+	b->last = c->file_size;
+	c->file_size += CHUNK_HEAD + b->used;
 	b->spilled += b->used;
 	b->used = 0;
 	return KPI_OK;
@@ -842,18 +865,12 @@ hash_id(const char *s, size_t n)
 	return h;
 }
 
-/* Append one record to the bucket of its id, writing the bucket out first
- * when the record does not fit. */
+/* Room for a record of len bytes at the end of bucket b's buffer, writing
+ * the bucket out first when the record does not fit. */
 static enum kpi_status
-append_event(struct kpi_cohort *c, const char *id, size_t idlen, uint64_t h,
-	     long period, double amount, uint32_t group, int32_t cohort,
-	     struct kpi_error *err)
+bucket_room(struct kpi_cohort *c, struct bucket *b, size_t len,
+	    unsigned char **at, struct kpi_error *err)
 {
-	struct bucket *b = &c->buckets[h >> 56];
-	size_t len = c->rec_head + idlen;
-	uint32_t h32 = (uint32_t)h;
-	int32_t p32 = (int32_t)period;
-	uint16_t l16 = (uint16_t)idlen;
 	unsigned char *r;
 	enum kpi_status st;
 
@@ -875,7 +892,27 @@ append_event(struct kpi_cohort *c, const char *id, size_t idlen, uint64_t h,
 		b->buf = r;
 		b->cap = cap;
 	}
-	r = b->buf + b->used;
+	*at = b->buf + b->used;
+	b->used += len;
+	b->nrec++;
+	return KPI_OK;
+}
+
+/* Append one record to the bucket of its id. */
+static enum kpi_status
+append_event(struct kpi_cohort *c, const char *id, size_t idlen, uint64_t h,
+	     long period, double amount, uint32_t group, int32_t cohort,
+	     struct kpi_error *err)
+{
+	uint32_t h32 = (uint32_t)h;
+	int32_t p32 = (int32_t)period;
+	uint16_t l16 = (uint16_t)idlen;
+	unsigned char *r;
+	enum kpi_status st;
+
+	st = bucket_room(c, &c->buckets[h >> 56], c->rec_head + idlen, &r, err);
+	if (st != KPI_OK)
+		return st;
 	memcpy(r, &h32, sizeof(h32));
 	memcpy(r + 4, &p32, sizeof(p32));
 	if (c->opt->value_col)
@@ -886,8 +923,6 @@ append_event(struct kpi_cohort *c, const char *id, size_t idlen, uint64_t h,
 		memcpy(r + c->off_cohort, &cohort, sizeof(cohort));
 	memcpy(r + c->off_len, &l16, sizeof(l16));
 	memcpy(r + c->rec_head, id, idlen);
-	b->used += len;
-	b->nrec++;
 	return KPI_OK;
 }
 
@@ -1244,6 +1279,45 @@ read_back(struct kpi_cohort *c, void *dst, size_t len, uint64_t offset,
 	return KPI_OK;
 }
 
+/* The chunks of bucket bk, first to last, into c->chunks[0 .. nchunks-1],
+ * by walking their heads backwards from the last. */
+static enum kpi_status
+bucket_chunks(struct kpi_cohort *c, const struct bucket *bk,
+	      struct kpi_error *err)
+{
+	unsigned char head[CHUNK_HEAD];
+	uint64_t at = bk->last, bytes = 0;
+	size_t i;
+	enum kpi_status st;
+
+	c->nchunks = 0;
+	while (at != NO_CHUNK) {
+		struct chunk *ch;
+
+		if (grow_array(&c->chunks, &c->chunks_cap, c->nchunks + 1,
+			       sizeof(*c->chunks), 64) != 0)
+			return nomem(err);
+		st = read_back(c, head, sizeof(head), at, err);
+		if (st != KPI_OK)
+			return st;
+		ch = &c->chunks[c->nchunks++];
+		ch->offset = at + CHUNK_HEAD;
+		memcpy(&ch->len, head + 8, sizeof(ch->len));
+		bytes += ch->len;
+		memcpy(&at, head, sizeof(at));
+	}
+	if (bytes != bk->spilled)
+		return kpi_error_set(err, KPI_EIO, 0,
+				     "the temporary file does not read back as written");
+	for (i = 0; i < c->nchunks / 2; i++) {
+		struct chunk t = c->chunks[i];
+
+		c->chunks[i] = c->chunks[c->nchunks - 1 - i];
+		c->chunks[c->nchunks - 1 - i] = t;
+	}
+	return KPI_OK;
+}
+
 /* Does the record at `off` hold the same id as the one at `other`? */
 static int
 same_id(const struct kpi_cohort *c, size_t off, size_t other)
@@ -1312,22 +1386,106 @@ local_customer(struct kpi_cohort *c, size_t off, size_t *nlocal,
 	return KPI_OK;
 }
 
-/* Load bucket b (its chunks, then its in-memory tail), number its
+/* Deal the records of `bytes` bytes at c->loaded out to the buckets sub[]
+ * by bits of their hash. */
+static enum kpi_status
+deal_records(struct kpi_cohort *c, size_t bytes, int depth,
+	     struct bucket *sub, struct kpi_error *err)
+{
+	int shift = 32 - SPLIT_BITS * (depth + 1);
+	size_t off = 0, len;
+	uint32_t h;
+	uint16_t l16;
+	unsigned char *r;
+	enum kpi_status st;
+
+	while (off < bytes) {
+		memcpy(&h, c->loaded + off, sizeof(h));
+		memcpy(&l16, c->loaded + off + c->off_len, sizeof(l16));
+		len = c->rec_head + l16;
+		st = bucket_room(c, &sub[(h >> shift) & (SPLIT_WAYS - 1)], len,
+				 &r, err);
+		if (st != KPI_OK)
+			return st;
+		memcpy(r, c->loaded + off, len);
+		off += len;
+	}
+	return KPI_OK;
+}
+
+/* Split bucket bk into sub[] (see SPLIT_BUFFERS), reading it back one
+ * chunk at a time; its own buffer is freed. */
+static enum kpi_status
+split_bucket(struct kpi_cohort *c, struct bucket *bk, int depth,
+	     struct bucket *sub, struct kpi_error *err)
+{
+	enum kpi_status st = bucket_chunks(c, bk, err);
+	size_t k;
+
+	for (k = 0; k < c->nchunks && st == KPI_OK; k++) {
+		size_t len = c->chunks[k].len;
+
+		if (grow_array(&c->loaded, &c->loaded_cap, len, 1,
+			       64 * 1024) != 0)
+			return nomem(err);
+		st = read_back(c, c->loaded, len, c->chunks[k].offset, err);
+		if (st == KPI_OK)
+			st = deal_records(c, len, depth, sub, err);
+	}
+	if (st == KPI_OK && bk->used) {
+		if (grow_array(&c->loaded, &c->loaded_cap, bk->used, 1,
+			       64 * 1024) != 0)
+			return nomem(err);
+		memcpy(c->loaded, bk->buf, bk->used);
+		st = deal_records(c, bk->used, depth, sub, err);
+	}
+	free(bk->buf);
+	bk->buf = NULL;
+	bk->used = bk->cap = 0;
+	return st;
+}
+
+static enum kpi_status process_bucket(struct kpi_cohort *c, struct bucket *bk,
+				      int depth, struct kpi_error *err);
+
+/* Split a bucket that is too big, then process its parts. */
+static enum kpi_status
+process_split(struct kpi_cohort *c, struct bucket *bk, int depth,
+	      struct kpi_error *err)
+{
+	struct bucket sub[SPLIT_WAYS];
+	enum kpi_status st;
+	size_t i;
+
+	memset(sub, 0, sizeof(sub));
+	for (i = 0; i < SPLIT_WAYS; i++)
+		sub[i].last = NO_CHUNK;
+	st = split_bucket(c, bk, depth, sub, err);
+	for (i = 0; i < SPLIT_WAYS && st == KPI_OK; i++)
+		st = process_bucket(c, &sub[i], depth + 1, err);
+	for (i = 0; i < SPLIT_WAYS; i++)
+		free(sub[i].buf);
+	return st;
+}
+
+/* Load bucket bk (its chunks, then its in-memory tail), number its
  * customers with a table that fits in cache, sort the records by customer
  * (a counting sort: stable, so each customer's first record comes first)
- * and fold each customer in. */
+ * and fold each customer in.  A bucket too big for that is split first. */
 static enum kpi_status
-process_bucket(struct kpi_cohort *c, size_t b, struct kpi_error *err)
+process_bucket(struct kpi_cohort *c, struct bucket *bk, int depth,
+	       struct kpi_error *err)
 {
 	const struct kpi_cohort_options *opt = c->opt;
-	struct bucket *bk = &c->buckets[b];
 	size_t bytes = (size_t)bk->spilled + bk->used, n = (size_t)bk->nrec;
 	size_t got = 0, i, off, nlocal = 0;
-	uint32_t k;
+	size_t k;
 	enum kpi_status st;
 
 	if (n == 0)
 		return KPI_OK;
+	if (bytes / SPLIT_BUFFERS > c->bucket_bytes && depth < MAX_SPLITS)
+		return process_split(c, bk, depth, err);
 	if (bytes > UINT32_MAX)
 		return kpi_error_set(err, KPI_ENOMEM, 0,
 				     "too many events for one pass (%zu bytes in a bucket)",
@@ -1335,7 +1493,10 @@ process_bucket(struct kpi_cohort *c, size_t b, struct kpi_error *err)
 	if (grow_array(&c->loaded, &c->loaded_cap, bytes, 1,
 		       64 * 1024) != 0)
 		return nomem(err);
-	for (k = bk->head; k != NO_CHUNK; k = c->chunks[k].next) {
+	st = bucket_chunks(c, bk, err);
+	if (st != KPI_OK)
+		return st;
+	for (k = 0; k < c->nchunks; k++) {
 		st = read_back(c, c->loaded + got, c->chunks[k].len,
 			       c->chunks[k].offset, err);
 		if (st != KPI_OK)
@@ -1475,7 +1636,7 @@ kpi_cohort_finish(struct kpi_cohort *c, struct kpi_error *err)
 		}
 	}
 	for (b = 0; b < NBUCKETS && st == KPI_OK; b++)
-		st = process_bucket(c, b, err);
+		st = process_bucket(c, &c->buckets[b], 0, err);
 out:
 	release_buckets(c);
 	free_bucket_work(c);

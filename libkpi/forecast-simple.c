@@ -146,12 +146,19 @@ intermittent_intervals(const double *y, size_t n, double p, double size,
 	sizes = malloc(n * sizeof(*sizes));
 	if (!sizes)
 		return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
-	/* A running mean: a sum of values near DBL_MAX would overflow. */
 	for (i = 0; i < n; i++)
 		if (y[i] > 0) {
 			sizes[k++] = y[i];
-			mean += (y[i] - mean) / (double)k;
+			mean += y[i];
 		}
+	if (k > 0)
+		mean /= (double)k;
+	if (!isfinite(mean)) {
+		/* Demands near 1e308 overflow the sum: a running mean does
+		 * not (the sum is kept otherwise, for the same roundings). */
+		for (i = 0, mean = 0; i < k; i++)
+			mean += (sizes[i] - mean) / (double)(i + 1);
+	}
 	qsort(sizes, k, sizeof(*sizes), cmp_double);
 	p = p < 0 ? 0 : p > 1 ? 1 : p;
 	for (l = 0; l < out->nlevels; l++) {
@@ -163,10 +170,15 @@ intermittent_intervals(const double *y, size_t n, double p, double size,
 		for (j = 0; j < 2; j++) {
 			if (k == 0 || q[j] <= 1.0 - p)
 				b[j] = 0;
-			else
-				b[j] = kpi_quantile_sorted(sizes, k,
-							   (q[j] - (1.0 - p)) / p,
-							   7) * (size / mean);
+			else {
+				double d = kpi_quantile_sorted(sizes, k,
+							       (q[j] - (1.0 - p)) / p,
+							       7);
+
+				b[j] = d * size / mean;
+				if (!isfinite(b[j]))	/* d * size overflowed */
+					b[j] = d * (size / mean);
+			}
 			bounded = bounded && isfinite(b[j]);
 		}
 		/* Demands near DBL_MAX can push a bound past it: no bound is

@@ -308,6 +308,9 @@ days_median(struct days *d)
 /* Per cell and stage. */
 struct stage_cell {
 	unsigned long entered, converted, lost, open, skipped;
+	/* Of the entered, those that entered the first stage too (with
+	 * strict skips a deal can start further on): cum_rate's numerator. */
+	unsigned long from_first;
 	int32_t last_entry;		/* latest known entry day, for --window */
 	int has_unknown;		/* an entry day is not known */
 	struct days days;		/* days to the next stage */
@@ -408,6 +411,8 @@ count_deal(struct cells *cs, const struct kpi_funnel_report_options *r,
 		if (here == NO_DAY)
 			continue;	/* strict skips: not really entered */
 		c->entered++;
+		if (v->eff[0] != NO_DAY)
+			c->from_first++;
 		if (here == UNKNOWN_DAY)
 			c->has_unknown = 1;
 		else if (c->last_entry == NO_DAY || here > c->last_entry)
@@ -505,8 +510,8 @@ write_funnel_cell(const struct kpi_funnel *f, const struct cells *cs,
 			funnel_write_rate(w, r, c->converted, c->entered, judged);
 		}
 		kpi_csv_write_double(w, first && c->entered >= r->min_n
-				     ? (double)c->entered / (double)first : NAN,
-				     r->precision);
+				     ? (double)c->from_first / (double)first
+				     : NAN, r->precision);
 		kpi_csv_write_double(w, days_median(&c->days), r->precision);
 		kpi_csv_end_row(w);
 	}
@@ -628,7 +633,9 @@ kpi_funnel_write_transitions(struct kpi_funnel *f,
 		free(by_rank);
 		return nomem(err);
 	}
-	qsort(f->history, f->nhistory, sizeof(*f->history), compare_entries);
+	if (f->nhistory > 1)	/* qsort of no array is undefined */
+		qsort(f->history, f->nhistory, sizeof(*f->history),
+		      compare_entries);
 	for (i = 1; i < f->nhistory; i++) {
 		const struct entry *p = &f->history[i - 1], *e = &f->history[i];
 

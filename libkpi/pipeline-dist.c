@@ -610,7 +610,7 @@ kpi_bookings_compute(const double *amount, const double *p, size_t n,
 {
 	struct kpi_sum mean = { 0, 0 }, var = { 0, 0 }, certain = { 0, 0 };
 	double *ua = NULL, *up = NULL, *pmf = NULL, *q = NULL;
-	double base, step = 0, bound = 0, shift = 0, reach = NAN;
+	double base, step = 0, bound = 0, shift = 0, reach = NAN, unit = 1;
 	struct grid gr = { 0, 0, 0 };
 	struct term *t = NULL;
 	struct kpi_bookings res;
@@ -630,10 +630,19 @@ kpi_bookings_compute(const double *amount, const double *p, size_t n,
 		st = kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
 		goto out;
 	}
+	/* The square of an amount beyond 2^512 overflows, though the sd
+	 * is finite: such variances are summed in units of a power of two
+	 * near the largest amount, which scales every term exactly. */
+	for (i = 0; i < n; i++)
+		if (amount[i] > unit)
+			unit = amount[i];
+	unit = unit > 0x1p500 ? ldexp(1.0, ilogb(unit)) : 1.0;
 	/* Certain deals shift the distribution; only the others vary. */
 	for (i = 0; i < n; i++) {
+		double scaled = amount[i] / unit;
+
 		kpi_sum_add(&mean, amount[i] * p[i]);
-		kpi_sum_add(&var, amount[i] * amount[i] * p[i] * (1 - p[i]));
+		kpi_sum_add(&var, scaled * scaled * p[i] * (1 - p[i]));
 		if (p[i] == 1)
 			kpi_sum_add(&certain, amount[i]);
 		else if (p[i] > 0 && amount[i] > 0) {
@@ -644,7 +653,7 @@ kpi_bookings_compute(const double *amount, const double *p, size_t n,
 	}
 	memset(&res, 0, sizeof(res));
 	res.mean = kpi_sum_value(&mean);
-	res.sd = sqrt(fmax(kpi_sum_value(&var), 0));
+	res.sd = unit * sqrt(fmax(kpi_sum_value(&var), 0));
 	base = kpi_sum_value(&certain);
 
 	if (nu == 0) {

@@ -331,6 +331,12 @@ kpi_series_period_format(const struct kpi_series *s, long t, int label,
 		c = *cal;
 	if (s->unit == KPI_PERIOD_WEEK)
 		c.week_start = s->week_day;
+	/* Quarters and years inferred from dates 3 or 12 months apart can
+	 * start in any month: one that is not the calendar's (a year of
+	 * Februaries) has no label, and is written as its first day, as a
+	 * week that does not start on Monday is. */
+	if (kpi_period_start(t, s->unit, &c) != t)
+		return kpi_date_format_iso(t, buf);
 	return kpi_period_label(t, s->unit, &c, buf);
 }
 

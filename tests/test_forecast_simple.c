@@ -355,6 +355,25 @@ test_croston_matches_r(void **state)
 	kpi_fc_result_free(&r);
 }
 
+/* Demands of 1e308 (a fuzz finding: the upper bound was infinite).  By
+ * hand: y = 0, 1e308, 0, 1e308 gives z = 1e308 and p = 2, so the forecast
+ * is 5e307; the demand is 0 with probability 1/2, else 1e308, so the 95%
+ * interval is [0, 1e308]. */
+static void
+test_croston_of_huge_demands_has_finite_bounds(void **state)
+{
+	static const double y[] = { 0, 1e308, 0, 1e308 };
+	struct kpi_fc_spec s = spec_of(KPI_FC_CROSTON, 1, 1);
+	struct kpi_fc_result r;
+
+	(void)state;
+	assert_int_equal(kpi_forecast(y, 4, &s, &r, NULL), KPI_OK);
+	assert_rel(r.mean[0], 5e307);
+	assert_rel(r.lo[1], 0);
+	assert_rel(r.hi[1], 1e308);
+	kpi_fc_result_free(&r);
+}
+
 /* All zeros: forecast 0 and bounds 0 (R's croston gives 0 too). */
 static void
 test_croston_of_zeros_is_zero(void **state)
@@ -517,6 +536,7 @@ main(void)
 		cmocka_unit_test(test_single_observation_gives_nan_bounds),
 		cmocka_unit_test(test_croston_matches_r),
 		cmocka_unit_test(test_croston_of_zeros_is_zero),
+		cmocka_unit_test(test_croston_of_huge_demands_has_finite_bounds),
 		cmocka_unit_test(test_tsb_by_hand),
 		cmocka_unit_test(test_tslm_matches_r_on_airpassengers),
 		cmocka_unit_test(test_tslm_trend_only_matches_r_on_nile),

@@ -175,6 +175,28 @@ test_bookings_point_mass_without_uncertain_deals(void **state)
 }
 
 static void
+test_bookings_sd_of_huge_amounts_is_finite(void **state)
+{
+	/* Found by tests/fuzz/fuzz_pipeline.c: a^2 overflowed, the sum of
+	 * variances became NaN and the sd was written as 0.  By hand: the
+	 * variance is 1e308^2 * 0.3 * 0.7 + 2^2 * 0.5 * 0.5, so the sd is
+	 * 1e308 * sqrt(0.21) to double precision. */
+	static const double a[] = { 1e308, 2 };
+	static const double p[] = { 0.3, 0.5 };
+	static const double levels[] = { .5 };
+	struct kpi_bookings_options o;
+	struct kpi_bookings b;
+	struct kpi_error err;
+	double q[1];
+
+	kpi_bookings_options_init(&o);
+	assert_int_equal(kpi_bookings_compute(a, p, 2, levels, 1, NAN, &o, q,
+					      NULL, &b, &err), KPI_OK);
+	assert_close(b.sd / 1e308, sqrt(0.21), 1e-15);
+	assert_close(b.mean / 1e308, 0.3, 1e-15);
+}
+
+static void
 test_bookings_monte_carlo_three_deals(void **state)
 {
 	/* The quantiles fall on outcomes whose cumulative probability is far
@@ -961,6 +983,7 @@ main(void)
 		cmocka_unit_test(test_bookings_three_deals_quantiles_and_reach),
 		cmocka_unit_test(test_bookings_decimal_amounts_are_exact),
 		cmocka_unit_test(test_bookings_certain_deals_shift_the_distribution),
+		cmocka_unit_test(test_bookings_sd_of_huge_amounts_is_finite),
 		cmocka_unit_test(test_bookings_point_mass_without_uncertain_deals),
 		cmocka_unit_test(test_bookings_monte_carlo_three_deals),
 		cmocka_unit_test(test_bookings_exact_agrees_with_monte_carlo),

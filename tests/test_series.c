@@ -391,6 +391,11 @@ test_series_infers_quarter_year_week_day(void **state)
 	/* April years (a fiscal year): 12 months apart */
 	assert_int_equal(g.unit[4], KPI_PERIOD_YEAR);
 	assert_string_equal(g.next[4], "2026-04-01");
+	/* Calendar years have their label; April years under the calendar
+	 * year have none and are written as their first day (a fuzz finding:
+	 * they were labelled "2024", which reads back as 2024-01-01). */
+	assert_string_equal(g.label[1], "2024");
+	assert_string_equal(g.label[4], "2024-04-01");
 }
 
 static void

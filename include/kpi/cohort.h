@@ -51,13 +51,20 @@
  *     active age, its revenue movements between periods.  These are folded
  *     into the cohort table, and the bucket's memory is reused.
  *
+ *     A bucket of more than 16 MiB (512 buffers; half a million events
+ *     or so, reached at about 4 GB of input) is first split by more bits
+ *     of the hash into 16 buckets, through the temporary file, and each
+ *     is processed, or split again, in turn.
+ *
  * Peak memory is therefore at most 8 MiB of bucket buffers, one bucket's
- * work (its records plus 12 bytes per record: 1/256 of the events), the
- * output table (one cell per group, cohort and age) and, with -g or a
- * cohort column, the id table.  The temporary file takes the records'
- * size beyond what the buffers hold; small inputs (a quarter of a million
- * events or so) never touch the disk.  The file is unlinked as soon as it
- * is made, so it vanishes with the process however that ends.
+ * work (its records plus 12 bytes per record, at most 16 MiB of records
+ * unless one customer alone has more), the output table (one cell per
+ * group, cohort and age) and, with -g or a cohort column, the id table:
+ * it does not grow with the number of events.  The temporary file takes
+ * the records' size beyond what the buffers hold, twice for a split
+ * bucket; small inputs (a quarter of a million events or so) never touch
+ * the disk.  The file is unlinked as soon as it is made, so it vanishes
+ * with the process however that ends.
  */
 #ifndef KPI_COHORT_H
 #define KPI_COHORT_H

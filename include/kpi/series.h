@@ -143,7 +143,9 @@ const char *kpi_series_set_key_name(const struct kpi_series_set *s, size_t i);
 long kpi_series_period_add(const struct kpi_series *s, long t, long k);
 /* Write period t into buf (KPI_DATE_BUFSZ bytes): the integer index, the
  * first day as YYYY-MM-DD, or with `label` set its label under cal
- * (2026-W48, 2026-11, 2026-Q4, 2026).  Returns the length. */
+ * (2026-W48, 2026-11, 2026-Q4, 2026); a period that does not start where
+ * cal's do (a quarter or year inferred from dates in February) has no
+ * label and is written as its first day.  Returns the length. */
 size_t kpi_series_period_format(const struct kpi_series *s, long t, int label,
 				const struct kpi_calendar *cal, char *buf);
 
