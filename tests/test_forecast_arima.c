@@ -26,12 +26,6 @@
 #include "kpi/forecast.h"
 #include "../libkpi/forecast-internal.h"
 
-#define assert_rel(actual, expected, rtol) do {				\
-		double e2_ = (expected);				\
-		assert_close((actual), e2_,				\
-			     (rtol) * (fabs(e2_) > 1 ? fabs(e2_) : 1));	\
-	} while (0)
-
 static struct kpi_fc_spec
 spec_of(int m, int h)
 {
@@ -45,18 +39,6 @@ spec_of(int m, int h)
 	s.levels[1] = 0.95;
 	s.nlevels = 2;
 	return s;
-}
-
-static double
-param(const struct kpi_fc_result *r, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < r->nparam; i++)
-		if (strcmp(r->param_name[i], name) == 0)
-			return r->param[i];
-	fail_msg("no parameter %s in %s", name, r->model);
-	return NAN;
 }
 
 /* One R case: coefficients by name, the criteria, and the forecast mean,

@@ -20,24 +20,6 @@
 #include "kpi/forecast.h"
 
 /* The Nelder-Mead path is R's, so only the last digits differ. */
-#define assert_rel(actual, expected, rtol) do {				\
-		double e2_ = (expected);				\
-		assert_close((actual), e2_,				\
-			     (rtol) * (fabs(e2_) > 1 ? fabs(e2_) : 1));	\
-	} while (0)
-
-static double
-param(const struct kpi_fc_result *r, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < r->nparam; i++)
-		if (strcmp(r->param_name[i], name) == 0)
-			return r->param[i];
-	fail_msg("no parameter %s", name);
-	return NAN;
-}
-
 static enum kpi_status
 run(const double *y, size_t n, int m, int h, struct kpi_fc_result *r,
     struct kpi_error *err)

@@ -28,12 +28,6 @@
 #include "kpi/forecast.h"
 #include "../libkpi/forecast-internal.h"
 
-#define assert_rel(actual, expected, rtol) do {				\
-		double e2_ = (expected);				\
-		assert_close((actual), e2_,				\
-			     (rtol) * (fabs(e2_) > 1 ? fabs(e2_) : 1));	\
-	} while (0)
-
 static struct kpi_fc_spec
 spec_of(enum kpi_fc_method method, int m, int h, const char *ets)
 {
@@ -45,18 +39,6 @@ spec_of(enum kpi_fc_method method, int m, int h, const char *ets)
 	s.horizon = h;
 	s.ets_spec = ets;
 	return s;
-}
-
-static double
-param(const struct kpi_fc_result *r, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < r->nparam; i++)
-		if (strcmp(r->param_name[i], name) == 0)
-			return r->param[i];
-	fail_msg("no parameter %s", name);
-	return NAN;
 }
 
 /* ==== Fixed parameters: the recursions against R ==== */
