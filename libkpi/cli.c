@@ -669,8 +669,9 @@ kpi_cli_run(FILE *msg, const char *prog, struct kpi_cli_reader *reader,
 			reader->rows_bad, reader->rows_read,
 			reader->common->rejects ? ", written to " : "",
 			reader->common->rejects ? reader->common->rejects : "");
+	reader->error_file = NULL;
 	if (before_write && before_write(ctx, NULL, &err) != KPI_OK) {
-		kpi_cli_report(msg, prog, NULL, &err);
+		kpi_cli_report(msg, prog, reader->error_file, &err);
 		return KPI_EXIT_DATA;
 	}
 	if (kpi_output_open(&out, reader->common->output, &err) != KPI_OK) {

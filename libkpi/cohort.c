@@ -87,6 +87,16 @@ struct nrr_cell {
 		churned, fresh_rev, reactivated_rev;
 };
 
+/* A row at one end of the periods, kept so that a span too long for the
+ * table can be blamed on its row after the read. */
+struct far_row {
+	long period;
+	unsigned long line;
+	const char *input;
+	const char *column;
+	char text[KPI_DATE_BUFSZ];	/* the date as written, maybe cut */
+};
+
 /* One event of the customer being folded in. */
 struct event {
 	long period;
@@ -163,6 +173,11 @@ struct kpi_cohort {
 	long last_day;
 	int have_day;
 	long pmin;			/* earliest period index (events, cohorts) */
+	const char *input;		/* the input rows come from now */
+	struct far_row first, last;	/* the earliest and latest periods */
+	int have_far;
+	long first2, last2;		/* the next distinct ones inward */
+	const char *error_input;	/* of the row the last error names */
 	unsigned long long rows, ignored;
 
 	/* Pass 2: the table. */
@@ -972,6 +987,57 @@ check_customer(struct kpi_cohort *c, const struct kpi_csv_record *rec,
 	return KPI_OK;
 }
 
+void
+kpi_cohort_input(struct kpi_cohort *c, const char *name)
+{
+	c->input = name;
+}
+
+const char *
+kpi_cohort_error_input(const struct kpi_cohort *c)
+{
+	return c->error_input;
+}
+
+static void
+far_row_set(const struct kpi_cohort *c, struct far_row *f, long period,
+	    unsigned long line, const char *column, const char *text)
+{
+	f->period = period;
+	f->line = line;
+	f->input = c->input;
+	f->column = column;
+	snprintf(f->text, sizeof(f->text), "%s", text);
+}
+
+/* Keep the rows of the earliest and the latest period, and the next
+ * distinct period inward from each, whose gap tells which end lies out. */
+static void
+note_far_row(struct kpi_cohort *c, long period, unsigned long line,
+	     const char *column, const char *text)
+{
+	if (!c->have_far) {
+		far_row_set(c, &c->first, period, line, column, text);
+		far_row_set(c, &c->last, period, line, column, text);
+		c->first2 = LONG_MAX;
+		c->last2 = LONG_MIN;
+		c->have_far = 1;
+		return;
+	}
+	if (period < c->first.period) {
+		c->first2 = c->first.period;
+		far_row_set(c, &c->first, period, line, column, text);
+	} else if (period > c->first.period && period < c->first2) {
+		c->first2 = period;
+	}
+	if (period > c->last.period) {
+		c->last2 = c->last.period;
+		far_row_set(c, &c->last, period, line, column, text);
+	} else if (period < c->last.period && period > c->last2) {
+		c->last2 = period;
+	}
+}
+
 enum kpi_status
 kpi_cohort_add(struct kpi_cohort *c, const struct kpi_csv_record *rec,
 	       struct kpi_error *err)
@@ -1065,6 +1131,9 @@ kpi_cohort_add(struct kpi_cohort *c, const struct kpi_csv_record *rec,
 		c->pmin = pidx;
 	if (opt->cohort_col && cidx < c->pmin)
 		c->pmin = cidx;
+	note_far_row(c, pidx, line, opt->time_col, f[c->time_idx]);
+	if (opt->cohort_col)
+		note_far_row(c, cidx, line, opt->cohort_col, f[c->cohort_idx]);
 	c->have_day = 1;
 	c->rows++;
 	return KPI_OK;
@@ -1585,6 +1654,74 @@ process_bucket(struct kpi_cohort *c, struct bucket *bk, int depth,
 	return KPI_OK;
 }
 
+/* The most periods a table may span: 64 a row beyond 10,000, as the
+ * forecast's series reader allows (libkpi/series.c), and never more than
+ * 100,000.  Every per-period array (the cells of a cohort's row, the
+ * --wide and --summary columns, the NRR periods of each group) and each
+ * cohort's share of the table written are at most this long, so the
+ * memory and output of a cohort or a group stay proportional to the
+ * input.  10,000 periods
+ * are 27 years of days, so a small input of real dates always passes;
+ * 100,000 are 273 years of days or 1,900 years of weeks, more ages than
+ * any report has: a date that far out is a typo (year 9739 for 2023).
+ * Without the cap, one such row in a daily run made 2.8 million periods,
+ * 450 MB for each group's NRR and 121 MB of output. */
+#define SPAN_PER_ROW 64
+#define SPAN_FLOOR 10000
+#define SPAN_MAX 100000
+
+/* "line N", or "FILE:N" when the row is in another input than the
+ * blamed one. */
+static void
+far_row_where(const struct far_row *f, const struct far_row *blamed,
+	      char *buf, size_t size)
+{
+	if (f->input && (!blamed->input || strcmp(f->input, blamed->input)))
+		snprintf(buf, size, "%s:%lu", f->input, f->line);
+	else
+		snprintf(buf, size, "line %lu", f->line);
+}
+
+/* Refuse a table spanning more periods than the cap, naming the row of
+ * the end that lies out: the one further from its neighbour inward (a
+ * lone typo), or the as-of date when it alone makes the span. */
+static enum kpi_status
+check_span(struct kpi_cohort *c, struct kpi_error *err)
+{
+	const char *unit = kpi_period_unit_name(c->opt->every);
+	unsigned long long limit = c->rows * SPAN_PER_ROW + SPAN_FLOOR;
+	const struct far_row *out, *in;
+	char where[96], day[KPI_DATE_BUFSZ];
+	long span = c->asof_idx - c->pmin + 1;
+
+	if (limit > SPAN_MAX)
+		limit = SPAN_MAX;
+	if (span <= (long)limit)
+		return KPI_OK;
+	if (c->last.period - c->first.period + 1 <= (long)limit) {
+		kpi_date_format_iso(c->as_of, day);
+		return kpi_error_set(err, KPI_EPARSE, 0,
+				     "the as-of date %s is %ld %ss after the earliest date \"%s\": a table of %llu rows may span at most %llu %ss",
+				     day, span - 1, unit, c->first.text,
+				     c->rows, limit, unit);
+	}
+	if (c->last.period - c->last2 >= c->first2 - c->first.period) {
+		out = &c->last;
+		in = &c->first;
+	} else {
+		out = &c->first;
+		in = &c->last;
+	}
+	far_row_where(in, out, where, sizeof(where));
+	c->error_input = out->input;
+	kpi_error_set(err, KPI_EPARSE, out->line,
+		      "\"%s\" is %ld %ss %s \"%s\" (%s): a table of %llu rows may span at most %llu %ss",
+		      out->text, labs(out->period - in->period), unit,
+		      out == &c->last ? "after" : "before", in->text, where,
+		      c->rows, limit, unit);
+	return kpi_error_column(err, KPI_EPARSE, out->column);
+}
+
 enum kpi_status
 kpi_cohort_finish(struct kpi_cohort *c, struct kpi_error *err)
 {
@@ -1609,6 +1746,9 @@ kpi_cohort_finish(struct kpi_cohort *c, struct kpi_error *err)
 	start = kpi_period_start(c->as_of, opt->every, &opt->common->cal);
 	next = kpi_period_next(start, opt->every, &opt->common->cal);
 	c->last_complete = c->as_of + 1 == next ? c->asof_idx : c->asof_idx - 1;
+	st = check_span(c, err);
+	if (st != KPI_OK)
+		goto out;
 
 	st = kpi_group_new(&c->rowkeys, 1, err);
 	if (st != KPI_OK)

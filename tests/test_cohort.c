@@ -819,6 +819,117 @@ test_nrr_needs_an_amount_and_a_lag(void **state)
 	kpi_cohort_free(c);
 }
 
+/* ==== A span of periods out of proportion ==== */
+
+static void
+add_dated(struct kpi_cohort *c, unsigned long line, const char *id, long day,
+	  enum kpi_status want)
+{
+	const char *fields[3];
+	char date[KPI_DATE_BUFSZ];
+	struct kpi_csv_record rec = { fields, 3, line, "", 0 };
+	struct kpi_error err;
+
+	kpi_date_format_iso(day, date);
+	fields[0] = id;
+	fields[1] = date;
+	fields[2] = "1";
+	assert_int_equal(kpi_cohort_add(c, &rec, &err), want);
+}
+
+static struct kpi_cohort *
+daily_engine(struct kpi_cohort_options *o, struct kpi_csv_header **h)
+{
+	const char *names[] = { "customer", "date", "amount" };
+	struct kpi_csv_record rec = { names, 3, 1, "", 0 };
+	struct kpi_cohort *c = NULL;
+	struct kpi_error err;
+
+	o->every = KPI_PERIOD_DAY;
+	o->nrr_lag = 1;
+	assert_int_equal(kpi_cohort_new(&c, o, &err), KPI_OK);
+	assert_int_equal(kpi_csv_header_new(h, &rec, &err), KPI_OK);
+	assert_int_equal(kpi_cohort_header(c, *h, &err), KPI_OK);
+	return c;
+}
+
+/* The cap, worked by hand: two rows allow 64 x 2 + 10,000 = 10,128 daily
+ * periods, i.e. a last date 10,127 days after the first; one day more is
+ * refused at the outlying row, before any per-period array is made. */
+static void
+test_span_of_periods_is_capped_by_rows(void **state)
+{
+	struct kpi_cohort_options o = options();
+	struct kpi_csv_header *h = NULL;
+	struct kpi_cohort *c;
+	struct kpi_error err;
+	long first = 20454;	/* 2026-01-01 */
+	int extra;
+
+	for (extra = 0; extra <= 1; extra++) {
+		c = daily_engine(&o, &h);
+		kpi_cohort_input(c, "a.csv");
+		add_dated(c, 2, "x", first, KPI_OK);
+		add_dated(c, 3, "y", first + 10127 + extra, KPI_OK);
+		if (!extra) {
+			assert_int_equal(kpi_cohort_finish(c, &err), KPI_OK);
+		} else {
+			assert_int_equal(kpi_cohort_finish(c, &err),
+					 KPI_EPARSE);
+			assert_int_equal(err.line, 3);
+			assert_string_equal(err.column, "date");
+			assert_string_equal(kpi_cohort_error_input(c), "a.csv");
+			assert_non_null(strstr(err.msg, "10128 days after"));
+			assert_non_null(strstr(err.msg, "at most 10128 days"));
+		}
+		kpi_cohort_free(c);
+		kpi_csv_header_free(h);
+		h = NULL;
+	}
+}
+
+/* The end that lies out is blamed, whichever it is and whatever the order
+ * of the rows: here the earliest row, in the first of two inputs; and a
+ * far as-of date alone is named without a line. */
+static void
+test_span_blames_the_outlying_row_or_the_as_of_date(void **state)
+{
+	struct kpi_cohort_options o = options();
+	struct kpi_csv_header *h = NULL;
+	struct kpi_cohort *c;
+	struct kpi_error err;
+	long first = 20454;	/* 2026-01-01 */
+
+	c = daily_engine(&o, &h);
+	kpi_cohort_input(c, "a.csv");
+	add_dated(c, 2, "x", first + 30, KPI_OK);
+	add_dated(c, 3, "x", -500000, KPI_OK);	/* year 601 */
+	kpi_cohort_input(c, "b.csv");
+	add_dated(c, 2, "y", first, KPI_OK);
+	add_dated(c, 3, "z", first + 400, KPI_OK);
+	assert_int_equal(kpi_cohort_finish(c, &err), KPI_EPARSE);
+	assert_int_equal(err.line, 3);
+	assert_string_equal(err.column, "date");
+	assert_string_equal(kpi_cohort_error_input(c), "a.csv");
+	assert_non_null(strstr(err.msg, "before"));
+	assert_non_null(strstr(err.msg, "(b.csv:3)"));
+	kpi_cohort_free(c);
+	kpi_csv_header_free(h);
+	h = NULL;
+
+	o.has_as_of = 1;
+	o.as_of = first + 200000;
+	c = daily_engine(&o, &h);
+	add_dated(c, 2, "x", first, KPI_OK);
+	add_dated(c, 3, "y", first + 5, KPI_OK);
+	assert_int_equal(kpi_cohort_finish(c, &err), KPI_EPARSE);
+	assert_int_equal(err.line, 0);
+	assert_null(kpi_cohort_error_input(c));
+	assert_non_null(strstr(err.msg, "as-of date"));
+	kpi_cohort_free(c);
+	kpi_csv_header_free(h);
+}
+
 int
 main(void)
 {
@@ -839,6 +950,8 @@ main(void)
 		cmocka_unit_test(test_unwritable_tmpdir_is_an_io_error),
 		cmocka_unit_test(test_memory_does_not_follow_customers_while_reading),
 		cmocka_unit_test(test_nrr_needs_an_amount_and_a_lag),
+		cmocka_unit_test(test_span_of_periods_is_capped_by_rows),
+		cmocka_unit_test(test_span_blames_the_outlying_row_or_the_as_of_date),
 	};
 
 	kpi_init();

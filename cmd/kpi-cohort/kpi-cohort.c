@@ -94,6 +94,7 @@ struct run {
 	struct kpi_cohort *cohort;
 	struct kpi_cohort_report report;
 	int nrr;
+	struct kpi_cli_reader *reader;
 };
 
 static enum kpi_status
@@ -109,6 +110,9 @@ on_row(const struct kpi_csv_record *rec, void *ctx, struct kpi_error *err)
 {
 	struct run *r = ctx;
 
+	/* Rows remember their input, so that a date found too far out after
+	 * the read is reported at its file and line. */
+	kpi_cohort_input(r->cohort, r->reader->file);
 	return kpi_cohort_add(r->cohort, rec, err);
 }
 
@@ -117,8 +121,11 @@ static enum kpi_status
 finish(void *ctx, struct kpi_csv_writer *w, struct kpi_error *err)
 {
 	struct run *r = ctx;
+	enum kpi_status st = kpi_cohort_finish(r->cohort, err);
 
-	return kpi_cohort_finish(r->cohort, err);
+	if (st != KPI_OK && err->line)
+		r->reader->error_file = kpi_cohort_error_input(r->cohort);
+	return st;
 }
 
 static enum kpi_status
@@ -295,6 +302,7 @@ main(int argc, char **argv)
 	reader.on_header = on_header;
 	reader.on_row = on_row;
 	reader.ctx = &run;
+	run.reader = &reader;
 	status = kpi_cli_run(stderr, prog, &reader, argv + optind,
 			     (size_t)(argc - optind), finish, write_result, &run);
 out:

@@ -152,6 +152,9 @@ struct kpi_cli_reader {
 	struct kpi_csv_header *header;	/* the first input's header */
 	struct kpi_output *rejects_out;	/* NULL until the first reject */
 	struct kpi_csv_writer rejects;
+	/* set by kpi_cli_run()'s before_write: the input of the line in its
+	 * error (the read is over, so `file` no longer says) */
+	const char *error_file;
 };
 
 /* Read every named input ("-" is standard input; no names means standard

@@ -147,6 +147,13 @@ enum kpi_status kpi_cohort_header(struct kpi_cohort *c,
 				  const struct kpi_csv_header *h,
 				  struct kpi_error *err);
 
+/* The records that follow come from the input `name` (borrowed: it must
+ * outlive the engine; NULL: one unnamed input).  Their lines are that
+ * input's own; kpi_cohort_error_input() names the input of the line in
+ * an error of kpi_cohort_finish(). */
+void kpi_cohort_input(struct kpi_cohort *c, const char *name);
+const char *kpi_cohort_error_input(const struct kpi_cohort *c);
+
 /* Add one record.  Every value is checked before anything changes, so a
  * rejected record leaves no trace (--skip-bad loses nothing else).
  * KPI_EPARSE, with err->column set, for: a missing customer id, date or
@@ -161,8 +168,12 @@ enum kpi_status kpi_cohort_add(struct kpi_cohort *c,
 			       struct kpi_error *err);
 
 /* The second pass: build the cohort table.  Call once, after the last
- * kpi_cohort_add() and before any writer.  KPI_EIO when the temporary file
- * cannot be read back, KPI_ENOMEM. */
+ * kpi_cohort_add() and before any writer.  KPI_EPARSE, before anything is
+ * allocated per period, when the periods from the earliest date to the
+ * as-of date number more than 64 a row beyond 10,000, or 100,000 (a date
+ * typed centuries out): err->line and err->column name the row of the
+ * end that lies out (line 0 when the as-of date alone does).  KPI_EIO when
+ * the temporary file cannot be read back, KPI_ENOMEM. */
 enum kpi_status kpi_cohort_finish(struct kpi_cohort *c, struct kpi_error *err);
 
 /* Counts, for messages, tests and memory reports.  customers is exact
