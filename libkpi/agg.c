@@ -221,6 +221,12 @@ struct kpi_agg {
 	long last_day;			/* latest date used */
 	int have_day;
 	unsigned long out_of_range;
+
+	/* The first aggregate whose value overflowed (finite values whose
+	 * sum or spread lies beyond the largest double): the output is
+	 * refused rather than written with an empty cell. */
+	int overflowed;
+	size_t overflow_spec, overflow_slot;
 };
 
 enum kpi_status
@@ -642,9 +648,17 @@ compare_items(const void *pa, const void *pb)
 	return (x->period > y->period) - (x->period < y->period);
 }
 
+/* Every input value is finite, so an infinite aggregate can only be an
+ * overflow; it is noted for kpi_agg_write() to refuse. */
 static void
-write_number(struct kpi_csv_writer *w, const struct kpi_agg *a, double x)
+write_number(struct kpi_csv_writer *w, struct kpi_agg *a, double x,
+	     size_t spec, size_t slot)
 {
+	if (isinf(x) && !a->overflowed) {
+		a->overflowed = 1;
+		a->overflow_spec = spec;
+		a->overflow_slot = slot;
+	}
 	kpi_csv_write_double(w, x, a->opt->common->precision);
 }
 
@@ -688,34 +702,40 @@ write_values(struct kpi_agg *a, struct kpi_csv_writer *w, size_t slot)
 			kpi_csv_write_long(w, empty ? 0 : (long long)a->counter[tcell]);
 			break;
 		case KPI_AGG_SUM:
-			write_number(w, a, kpi_moments_sum(m));
+			write_number(w, a, kpi_moments_sum(m), s, slot);
 			break;
 		case KPI_AGG_MEAN:
-			write_number(w, a, kpi_moments_mean(m));
+			write_number(w, a, kpi_moments_mean(m), s, slot);
 			break;
 		case KPI_AGG_MIN:
-			write_number(w, a, kpi_moments_min(m));
+			write_number(w, a, kpi_moments_min(m), s, slot);
 			break;
 		case KPI_AGG_MAX:
-			write_number(w, a, kpi_moments_max(m));
+			write_number(w, a, kpi_moments_max(m), s, slot);
 			break;
 		case KPI_AGG_RANGE:
-			write_number(w, a, kpi_moments_max(m) - kpi_moments_min(m));
+			write_number(w, a, kpi_moments_max(m) - kpi_moments_min(m),
+				     s, slot);
 			break;
 		case KPI_AGG_VAR:
-			write_number(w, a, kpi_moments_variance(m, KPI_SAMPLE));
+			write_number(w, a, kpi_moments_variance(m, KPI_SAMPLE),
+				     s, slot);
 			break;
 		case KPI_AGG_SD:
-			write_number(w, a, kpi_moments_sd(m, KPI_SAMPLE));
+			write_number(w, a, kpi_moments_sd(m, KPI_SAMPLE),
+				     s, slot);
 			break;
 		case KPI_AGG_VARP:
-			write_number(w, a, kpi_moments_variance(m, KPI_POPULATION));
+			write_number(w, a, kpi_moments_variance(m, KPI_POPULATION),
+				     s, slot);
 			break;
 		case KPI_AGG_SDP:
-			write_number(w, a, kpi_moments_sd(m, KPI_POPULATION));
+			write_number(w, a, kpi_moments_sd(m, KPI_POPULATION),
+				     s, slot);
 			break;
 		case KPI_AGG_QUANTILE:
-			write_number(w, a, empty ? NAN : quantile(a, cell, sp->p));
+			write_number(w, a, empty ? NAN : quantile(a, cell, sp->p),
+				     s, slot);
 			break;
 		case KPI_AGG_FIRST:
 		case KPI_AGG_LAST:
@@ -817,6 +837,20 @@ write_filled(struct kpi_agg *a, struct kpi_csv_writer *w,
 		write_row(a, w, key, items[i].period, items[i].slot);
 }
 
+static enum kpi_status
+overflow_error(const struct kpi_agg *a, struct kpi_error *err)
+{
+	const struct kpi_agg_spec *sp = &a->opt->specs[a->overflow_spec];
+	const char *part = a->opt->ngroup
+		? kpi_group_part(a->table, a->overflow_slot, 0, NULL) : NULL;
+
+	return kpi_error_set(err, KPI_EINVAL, 0,
+			     "%s%s%s%s lies beyond the largest number a double holds (about 1.8e308): the values of column %s are too large to aggregate",
+			     sp->name, part ? " of group \"" : "",
+			     part ? part : "", part ? "\"" : "",
+			     sp->column ? sp->column : "?");
+}
+
 enum kpi_status
 kpi_agg_write(struct kpi_agg *a, struct kpi_csv_writer *w,
 	      struct kpi_error *err)
@@ -852,5 +886,7 @@ kpi_agg_write(struct kpi_agg *a, struct kpi_csv_writer *w,
 		}
 	}
 	free(items);
+	if (a->overflowed)
+		return overflow_error(a, err);
 	return kpi_csv_writer_status(w);
 }

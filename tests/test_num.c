@@ -531,6 +531,21 @@ test_sum_recovers_what_cancellation_loses(void **state)
 }
 
 static void
+test_sum_overflows_to_infinity_not_nan(void **state)
+{
+	const double up[] = { 1e308, 1e308 }, down[] = { -1e308, -1e308 };
+	const double back[] = { 1e308, 1e308, -1e308 };
+
+	/* 2e308 is beyond DBL_MAX (about 1.798e308): IEEE 754 gives +inf,
+	 * which the compensation term (inf - inf) must not turn into NaN,
+	 * so that callers can tell an overflow from a missing value. */
+	assert_true(isinf(neumaier(up, 2)) && neumaier(up, 2) > 0);
+	assert_true(isinf(neumaier(down, 2)) && neumaier(down, 2) < 0);
+	/* Once infinite, a sum stays so (inf - 1e308 = inf). */
+	assert_true(isinf(neumaier(back, 3)));
+}
+
+static void
 test_sum_does_not_depend_on_order(void **state)
 {
 	/* Reference, computed by hand with Python 3.11:
@@ -589,6 +604,7 @@ main(void)
 		cmocka_unit_test(test_format_with_precision_is_fixed_point),
 		cmocka_unit_test(test_format_writes_nothing_for_nan_and_inf),
 		cmocka_unit_test(test_sum_recovers_what_cancellation_loses),
+		cmocka_unit_test(test_sum_overflows_to_infinity_not_nan),
 		cmocka_unit_test(test_sum_does_not_depend_on_order),
 	};
 

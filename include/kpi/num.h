@@ -3,6 +3,7 @@
 #ifndef KPI_NUM_H
 #define KPI_NUM_H
 
+#include <math.h>
 #include <stddef.h>
 
 #include "kpi/error.h"
@@ -62,10 +63,11 @@ kpi_sum_add(struct kpi_sum *s, double x)
 	s->sum = t;
 }
 
+/* An overflowed sum is +-inf (the compensation would turn it into NaN). */
 static inline double
 kpi_sum_value(const struct kpi_sum *s)
 {
-	return s->sum + s->comp;
+	return isinf(s->sum) ? s->sum : s->sum + s->comp;
 }
 
 #endif
