@@ -1378,6 +1378,33 @@ write_row(const struct kpi_pipeline *p, struct kpi_csv_writer *w, size_t r)
 	kpi_csv_end_row(w);
 }
 
+/* Totals of finite amounts beyond the largest double are refused rather
+ * than written as empty cells, as kpi-agg does. */
+static enum kpi_status
+check_totals(const struct kpi_pipeline *p, struct kpi_error *err)
+{
+	size_t r, i;
+
+	for (r = 0; r < p->nrows; r++) {
+		const struct prow *row = &p->rows[r];
+		const char *part = p->opt->ngroup
+			? kpi_group_part(p->groups, row->group, 0, NULL) : NULL;
+		int over = isinf(kpi_sum_value(&row->pipeline)) ||
+			   isinf(kpi_sum_value(&row->weighted)) ||
+			   isinf(kpi_sum_value(&row->won)) ||
+			   isinf(kpi_sum_value(&row->quota));
+
+		for (i = 0; i < CAT_COUNT; i++)
+			over = over || isinf(kpi_sum_value(&row->cat[i]));
+		if (over)
+			return kpi_error_set(err, KPI_EINVAL, 0,
+					     "the amounts%s%s%s add up beyond the largest number a double holds (about 1.8e308)",
+					     part ? " of group \"" : "",
+					     part ? part : "", part ? "\"" : "");
+	}
+	return KPI_OK;
+}
+
 enum kpi_status
 kpi_pipeline_write(struct kpi_pipeline *p, struct kpi_csv_writer *w,
 		   struct kpi_error *err)
@@ -1389,6 +1416,9 @@ kpi_pipeline_write(struct kpi_pipeline *p, struct kpi_csv_writer *w,
 		return st;
 	if (p->opt->diff)
 		return pipeline_diff_write(p, w, err);
+	st = check_totals(p, err);
+	if (st != KPI_OK)
+		return st;
 	write_header(p, w);
 	for (r = 0; r < p->nrows && kpi_csv_writer_status(w) == KPI_OK; r++)
 		write_row(p, w, r);
