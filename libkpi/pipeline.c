@@ -1387,8 +1387,7 @@ check_totals(const struct kpi_pipeline *p, struct kpi_error *err)
 
 	for (r = 0; r < p->nrows; r++) {
 		const struct prow *row = &p->rows[r];
-		const char *part = p->opt->ngroup
-			? kpi_group_part(p->groups, row->group, 0, NULL) : NULL;
+		const char *part;
 		int over = isinf(kpi_sum_value(&row->pipeline)) ||
 			   isinf(kpi_sum_value(&row->weighted)) ||
 			   isinf(kpi_sum_value(&row->won)) ||
@@ -1396,11 +1395,14 @@ check_totals(const struct kpi_pipeline *p, struct kpi_error *err)
 
 		for (i = 0; i < CAT_COUNT; i++)
 			over = over || isinf(kpi_sum_value(&row->cat[i]));
-		if (over)
-			return kpi_error_set(err, KPI_EINVAL, 0,
-					     "the amounts%s%s%s add up beyond the largest number a double holds (about 1.8e308)",
-					     part ? " of group \"" : "",
-					     part ? part : "", part ? "\"" : "");
+		if (!over)
+			continue;
+		part = p->opt->ngroup
+			? kpi_group_part(p->groups, row->group, 0, NULL) : NULL;
+		return kpi_error_set(err, KPI_EINVAL, 0,
+				     "the amounts%s%s%s add up beyond the largest number a double holds (about 1.8e308)",
+				     part ? " of group \"" : "",
+				     part ? part : "", part ? "\"" : "");
 	}
 	return KPI_OK;
 }
