@@ -67,7 +67,9 @@ def fit(tool, tag, method, f, k):
         with open(path + ".tmp", "w") as out:
             subprocess.run([tool, "-k", "series", "-t", "period", "-v",
                             "value", "--season", str(m), "-H", str(h),
-                            "-m", method, "--level", "95", "--history",
+                            "-m", method.removesuffix("+sa"), "--level",
+                            "95", "--history"] + (["--seasonal-adjust"] if
+                           method.endswith("+sa") else []) + [
                             "--grouped", "--skip-bad", "-j", "2",
                             f"{OUT}/{f}-o{k}.csv"], stdout=out,
                            stderr=subprocess.DEVNULL, check=True)
@@ -149,7 +151,7 @@ def drop_worst(x, err, ndrop):
     return np.where(ok[:, None], trimmed(xk), trimmed(x))
 
 
-def rules(variants):
+def rules(variants, extras):
     """name -> (members as (tag, method), combine(split, members))."""
     base = [("base", m) for m in MEMBERS]
 
@@ -182,6 +184,14 @@ def rules(variants):
         r[name] = (base, (lambda nd: lambda s, mem: drop_worst(
             np.stack([s.get(t, m) for t, m in mem]),
             np.stack([s.holdout_smape(t, m) for t, m in mem]), nd))(nd))
+    for m in extras:
+        r[f"{m} alone"] = ([("base", m)], point(lambda x: x[0]))
+        r[f"trimmed mean, five + {m}"] = (base + [("base", m)],
+                                          point(trimmed))
+    if len(extras) > 1:
+        every = base + [("base", m) for m in extras]
+        r["trimmed mean of all"] = (every, point(trimmed))
+        r["median of all"] = (every, point(lambda x: np.median(x, 0)))
     for tag, method in variants:
         r[f"{method} {tag} alone"] = ([(tag, method)],
                                       point(lambda x: x[0]))
@@ -210,11 +220,14 @@ def score(fits, members, combine, k):
 
 
 def main(argv):
-    build, m3dir, variants, tools = "build", None, [], {}
+    build, m3dir, variants, tools, extras = "build", None, [], {}, []
     i = 0
     while i < len(argv):
         if argv[i] == "-b":
             build = argv[i + 1]
+            i += 2
+        elif argv[i] == "--extra":
+            extras += argv[i + 1].split(",")
             i += 2
         elif argv[i] == "--tag":
             tag, method, binary = argv[i + 1].split(":", 2)
@@ -241,7 +254,7 @@ def main(argv):
 
     head = "Y Q M O all cov95 MSIS"
     print(f"{'rule':34s} | validation: {head} | test: {head}")
-    for name, (members, combine) in rules(variants).items():
+    for name, (members, combine) in rules(variants, extras).items():
         row = []
         for k in (1, 0):
             v = score(fits, members, combine, k)

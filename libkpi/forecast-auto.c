@@ -55,14 +55,20 @@ enum combine {
 	COMBINE_MAX,
 };
 
+struct member {
+	enum kpi_fc_method method;
+	int seasonal;		/* models a season: its bounds count when m > 1 */
+};
+
 static const struct {
-	enum kpi_fc_method members[5];
+	struct member members[6];
 	size_t nmembers;
 	enum combine point;
 	enum combine lower, upper;
 	size_t min_n;
 } rule = {
-	{ KPI_FC_ETS, KPI_FC_THETA, KPI_FC_ARIMA, KPI_FC_DOTM, KPI_FC_CES }, 5,
+	{ { KPI_FC_ETS, 1 }, { KPI_FC_THETA, 1 }, { KPI_FC_ARIMA, 1 },
+	  { KPI_FC_DOTM, 1 }, { KPI_FC_CES, 1 }, { KPI_FC_DAMPED, 0 } }, 6,
 	COMBINE_TRIMMED,
 	COMBINE_MIN, COMBINE_MAX,
 	3,
@@ -124,14 +130,15 @@ has_bounds(const struct kpi_fc_result *f, size_t i)
 }
 
 /* The interval bounds of step i, level by level, combined over the
- * members that have bounds at every level of that step.  Taking the same
+ * members j with use[j] set that have bounds at every level of that step.
+ * Taking the same
  * members at every level keeps the intervals nested (a member whose 95%
  * bound overflowed while its 80% bound did not would otherwise widen the
  * 80% interval alone).  A member without bounds may still pull the point
  * forecast outside the others' envelope; the interval then stretches to
  * the point, so that it always holds it. */
 static void
-combine_bounds(const struct kpi_fc_result *fit, size_t k,
+combine_bounds(const struct kpi_fc_result *fit, const int *use, size_t k,
 	       struct kpi_fc_result *out, size_t i)
 {
 	double lo[MAX_MEMBERS], hi[MAX_MEMBERS];
@@ -140,7 +147,7 @@ combine_bounds(const struct kpi_fc_result *fit, size_t k,
 
 	for (l = 0; l < out->nlevels; l++) {
 		for (j = m = 0; j < k; j++) {
-			if (!has_bounds(&fit[j], i))
+			if (!use[j] || !has_bounds(&fit[j], i))
 				continue;
 			lo[m] = fit[j].lo[l * h + i];
 			hi[m++] = fit[j].hi[l * h + i];
@@ -173,15 +180,16 @@ kpi_fc_auto(const double *y, size_t n, const struct kpi_fc_spec *spec,
 	struct kpi_fc_spec s = *spec;
 	size_t k = 0, i, j, h = (size_t)spec->horizon, len;
 	double x[MAX_MEMBERS];
+	int bounds[MAX_MEMBERS];	/* fit[j]'s bounds join the interval */
 	struct kpi_error ignored;
 	enum kpi_status st;
 
 	memset(fit, 0, sizeof(fit));
 	s.ets_spec = NULL;
 	for (i = 0; n >= rule.min_n && i < rule.nmembers; i++) {
-		s.method = rule.members[i];
+		s.method = rule.members[i].method;
 		if (kpi_forecast(y, n, &s, &fit[k], &ignored) == KPI_OK)
-			k++;
+			bounds[k++] = spec->m == 1 || rule.members[i].seasonal;
 	}
 	if (k == 0)
 		return fallback(y, n, spec, out, err);
@@ -196,7 +204,7 @@ kpi_fc_auto(const double *y, size_t n, const struct kpi_fc_spec *spec,
 		for (j = 0; j < k; j++)
 			x[j] = fit[j].mean[i];
 		out->mean[i] = combine(rule.point, x, k);
-		combine_bounds(fit, k, out, i);
+		combine_bounds(fit, bounds, k, out, i);
 	}
 	{
 		double ss = 0;

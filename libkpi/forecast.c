@@ -240,6 +240,54 @@ check_input(const double *y, size_t n, const struct kpi_fc_spec *spec,
 	return KPI_OK;
 }
 
+/* The model family that fits spec->method. */
+static enum kpi_status
+fit_family(const double *y, size_t n, const struct kpi_fc_spec *spec,
+	   struct kpi_fc_result *r, struct kpi_error *err)
+{
+	enum kpi_status st;
+
+	switch (spec->method) {
+	case KPI_FC_AUTO:
+		st = kpi_fc_auto(y, n, spec, r, err);
+		break;
+	case KPI_FC_NAIVE:
+	case KPI_FC_SNAIVE:
+	case KPI_FC_DRIFT:
+	case KPI_FC_MEAN:
+	case KPI_FC_CROSTON:
+	case KPI_FC_SBA:
+	case KPI_FC_TSB:
+	case KPI_FC_TSLM:
+		st = kpi_fc_simple(y, n, spec, r, err);
+		break;
+	case KPI_FC_SES:
+	case KPI_FC_HOLT:
+	case KPI_FC_DAMPED:
+	case KPI_FC_HW:
+	case KPI_FC_HWM:
+	case KPI_FC_ETS:
+		st = kpi_fc_ets(y, n, spec, r, err);
+		break;
+	case KPI_FC_THETA:
+		st = kpi_fc_theta(y, n, spec, r, err);
+		break;
+	case KPI_FC_ARIMA:
+		st = kpi_fc_arima(y, n, spec, r, err);
+		break;
+	case KPI_FC_DOTM:
+		st = kpi_fc_dotm(y, n, spec, r, err);
+		break;
+	case KPI_FC_CES:
+		st = kpi_fc_ces(y, n, spec, r, err);
+		break;
+	default:
+		st = kpi_error_set(err, KPI_EINVAL, 0, "unknown method");
+		break;
+	}
+	return st;
+}
+
 enum kpi_status
 kpi_forecast(const double *y, size_t n, const struct kpi_fc_spec *spec,
 	     struct kpi_fc_result *out, struct kpi_error *err)
@@ -252,44 +300,8 @@ kpi_forecast(const double *y, size_t n, const struct kpi_fc_spec *spec,
 	if (st != KPI_OK)
 		return st;
 	memset(&r, 0, sizeof(r));
-	switch (spec->method) {
-	case KPI_FC_AUTO:
-		st = kpi_fc_auto(y, n, spec, &r, err);
-		break;
-	case KPI_FC_NAIVE:
-	case KPI_FC_SNAIVE:
-	case KPI_FC_DRIFT:
-	case KPI_FC_MEAN:
-	case KPI_FC_CROSTON:
-	case KPI_FC_SBA:
-	case KPI_FC_TSB:
-	case KPI_FC_TSLM:
-		st = kpi_fc_simple(y, n, spec, &r, err);
-		break;
-	case KPI_FC_SES:
-	case KPI_FC_HOLT:
-	case KPI_FC_DAMPED:
-	case KPI_FC_HW:
-	case KPI_FC_HWM:
-	case KPI_FC_ETS:
-		st = kpi_fc_ets(y, n, spec, &r, err);
-		break;
-	case KPI_FC_THETA:
-		st = kpi_fc_theta(y, n, spec, &r, err);
-		break;
-	case KPI_FC_ARIMA:
-		st = kpi_fc_arima(y, n, spec, &r, err);
-		break;
-	case KPI_FC_DOTM:
-		st = kpi_fc_dotm(y, n, spec, &r, err);
-		break;
-	case KPI_FC_CES:
-		st = kpi_fc_ces(y, n, spec, &r, err);
-		break;
-	default:
-		st = kpi_error_set(err, KPI_EINVAL, 0, "unknown method");
-		break;
-	}
+	st = spec->seasonal_adjust ? kpi_fc_adjusted(y, n, spec, &r, err)
+				   : fit_family(y, n, spec, &r, err);
 	if (st == KPI_OK && (!r.mean || r.h != spec->horizon))
 		st = kpi_error_set(err, KPI_ENUMERIC, 0,
 				   "%s returned no forecasts",

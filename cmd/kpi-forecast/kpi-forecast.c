@@ -31,6 +31,7 @@ enum {
 	OPT_BACKTEST,
 	OPT_ORIGINS,
 	OPT_SEED,
+	OPT_SEASONAL_ADJUST,
 	OPT_GROUPED,
 	OPT_PROGRESS,
 };
@@ -51,6 +52,7 @@ static const struct option longopts[] = {
 	{ "backtest", no_argument, NULL, OPT_BACKTEST },
 	{ "origins", required_argument, NULL, OPT_ORIGINS },
 	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "seasonal-adjust", no_argument, NULL, OPT_SEASONAL_ADJUST },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "grouped", no_argument, NULL, OPT_GROUPED },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
@@ -84,6 +86,7 @@ usage(FILE *to)
 		"                          damped, hw, hwm, ets, theta, arima, croston, sba, tsb,\n"
 		"                          tslm, dotm, ces\n"
 		"      --ets SPEC          ETS model, e.g. ZZZ (select), MAdM, ANN; implies -m ets\n"
+		"      --seasonal-adjust   fit the method to the seasonally adjusted series\n"
 		"      --seed N            seed of simulated intervals (default 42)\n"
 		"Output:\n"
 		"      --history           also write the actual and fitted values\n"
@@ -942,6 +945,9 @@ main(int argc, char **argv)
 			}
 			tl->origins = (int)v;
 			origins_given = 1;
+			break;
+		case OPT_SEASONAL_ADJUST:
+			tl->spec.seasonal_adjust = 1;
 			break;
 		case OPT_SEED:
 			if (kpi_cli_parse_int(optarg, 0, 2147483647L, &v, &err)) {

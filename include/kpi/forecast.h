@@ -75,6 +75,9 @@ struct kpi_fc_spec {
 	const char *ets_spec;
 	unsigned long seed;	/* simulated intervals */
 	int nsim;		/* simulated paths; 0 = default (e.g. 5000) */
+	/* Fit the method to the seasonally adjusted series, with m = 1,
+	 * and put the season back (kpi_fc_adjusted()).  0 = no. */
+	int seasonal_adjust;
 };
 
 /* One fitted model and its forecasts.  Arrays are owned by the result and
@@ -145,6 +148,16 @@ enum kpi_status kpi_fc_dotm(const double *y, size_t n,
 enum kpi_status kpi_fc_ces(const double *y, size_t n,
 			   const struct kpi_fc_spec *spec,
 			   struct kpi_fc_result *out, struct kpi_error *err);
+/* Any method on the seasonally adjusted series (forecast-adjust.c):
+ * spec->method fitted with m = 1 to y divided by the classical
+ * multiplicative seasonal indices when theta's 90% seasonality test passes
+ * (to y itself otherwise), its forecasts, bounds and fitted values
+ * multiplied back by the indices, " (seasonally adjusted)" added to the
+ * model name.  kpi_forecast() calls it when spec->seasonal_adjust is set. */
+enum kpi_status kpi_fc_adjusted(const double *y, size_t n,
+				const struct kpi_fc_spec *spec,
+				struct kpi_fc_result *out,
+				struct kpi_error *err);
 /* auto (forecast-auto.c) */
 enum kpi_status kpi_fc_auto(const double *y, size_t n,
 			    const struct kpi_fc_spec *spec,
