@@ -248,8 +248,11 @@ kpi_fc_pow2_scale(const double *y, size_t n)
 			maxabs = fabs(y[t]);
 	if (!(maxabs > 1e100 || (maxabs > 0.0 && maxabs < 1e-100)))
 		return 1.0;
+	/* maxabs = f 2^e with f in [0.5, 1): 2^(e - 1) is finite even for
+	 * the largest double (2^e would be 2^1024 = inf there) and leaves
+	 * every |y| / s below 2. */
 	frexp(maxabs, &e);
-	return ldexp(1.0, e);
+	return ldexp(1.0, e - 1);
 }
 
 /* ==== The method ==== */

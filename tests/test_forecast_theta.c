@@ -241,27 +241,36 @@ test_theta_nonpositive_values_skip_seasonal_adjustment(void **state)
 	free(y);
 }
 
-/* Values near 1e250 (squares overflow) are fitted divided by a power of
- * two and the results multiplied back: finite intervals. */
+/* Values near 1e250 (squares overflow), and up to 1.1e308, above 2^1023
+ * (where a scale of 2^1024 would be infinite), are fitted divided by a
+ * power of two and the results multiplied back: the same forecasts, and
+ * finite intervals. */
 static void
 test_theta_huge_values_scale_back(void **state)
 {
+	static const int shift[] = { 830, 1014 };
 	struct kpi_fc_result r, big;
 	double *y;
-	size_t n, i;
+	size_t n, i, k;
 
 	(void)state;
 	y = load_series("airpassengers-dates", &n);
 	fit(y, n, 12, 12, &r);
-	for (i = 0; i < n; i++)
-		y[i] = ldexp(y[i], 830);
-	fit(y, n, 12, 12, &big);
-	assert_string_equal(big.model, r.model);
-	for (i = 0; i < 12; i++) {
-		assert_rel(ldexp(big.mean[i], -830), r.mean[i], 1e-4);
-		assert_true(isfinite(big.lo[i]) && isfinite(big.hi[12 + i]));
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < n; i++)
+			y[i] = ldexp(y[i], shift[k] - (k ? shift[k - 1] : 0));
+		fit(y, n, 12, 12, &big);
+		assert_string_equal(big.model, r.model);
+		for (i = 0; i < 12; i++) {
+			assert_rel(ldexp(big.mean[i], -shift[k]), r.mean[i],
+				   1e-4);
+			assert_true(isfinite(big.lo[i]));
+		}
+		if (k == 0)
+			for (i = 0; i < 12; i++)
+				assert_true(isfinite(big.hi[12 + i]));
+		kpi_fc_result_free(&big);
 	}
-	kpi_fc_result_free(&big);
 	kpi_fc_result_free(&r);
 	free(y);
 }
