@@ -3,10 +3,11 @@
 M3 validation split and, for the record, on the test set.
 
 Usage:
-  m3-combine.py [-b BUILDDIR] [--tag TAG:METHOD:BIN] [M3DIR]
+  m3-combine.py [-b BUILDDIR] [--extra METHODS] [--tag TAG:METHOD:BIN]
+                [M3DIR]
 
-Fits each member of auto (ets, theta, arima, dotm, ces) with kpi-forecast
-at three origins of every M3 series: the end of the training part (origin
+Fits each member of auto (ets, theta, arima, dotm, ces, damped) with
+kpi-forecast at three origins of every M3 series: the end of the training part (origin
 0, scored on the test set), the training part without its last h values
 (origin 1, the validation split of bench/m3.sh --validate, scored on those
 h values), and without its last 2h values (origin 2, the inner holdout of
@@ -17,6 +18,9 @@ intervals, as auto builds them), first on the validation split (origin 1;
 rules that look at a holdout use origin 2), then on the test set (origin
 0; holdout origin 1).  Choose on the first; the second is for the record.
 
+The rules with "the five" leave the damped trend out; "auto" is the rule
+of kpi-forecast -m auto.  --extra M1,M2 adds the trimmed mean of the five
+and each method (M+sa: fitted with --seasonal-adjust).
 --tag TAG:METHOD:BIN adds a variant of one member, fitted by another build
 (BIN, e.g. an experimental kpi-forecast) and reported alone and in the
 trimmed mean in place of METHOD.  Results: bench/results/m3-combine/.
@@ -164,7 +168,9 @@ def rules(variants, extras):
     r["mean ETS, Theta, ARIMA"] = (base[:3], point(lambda x: x.mean(0)))
     r["mean of the five"] = (base, point(lambda x: x.mean(0)))
     r["median of the five"] = (base, point(lambda x: np.median(x, 0)))
-    r["trimmed mean (auto)"] = (base, point(trimmed))
+    r["trimmed mean of the five"] = (base, point(trimmed))
+    six = base + [("base", "damped")]
+    r["auto: trimmed mean of six"] = (six, point(trimmed), (six, base))
     r["winsorized mean"] = (base, point(winsorized))
     r["1 / in-sample MSE weights"] = (base, lambda s, mem: weighted(
         np.stack([s.get(t, m) for t, m in mem]),
@@ -200,14 +206,17 @@ def rules(variants, extras):
     return r
 
 
-def score(fits, members, combine, k):
+def score(fits, members, combine, k, bounds):
+    """bounds: the members whose intervals make the envelope on
+    non-seasonal and on seasonal series."""
     cells = []
     tot = np.zeros(4)
     for f in FREQS:
         s = Split(fits, f, k)
         p = combine(s, members)
-        lo = np.nanmin(np.stack([s.get(t, m, 1) for t, m in members]), 0)
-        hi = np.nanmax(np.stack([s.get(t, m, 2) for t, m in members]), 0)
+        env = bounds[0] if FREQS[f][0] == 1 else bounds[1]
+        lo = np.nanmin(np.stack([s.get(t, m, 1) for t, m in env]), 0)
+        hi = np.nanmax(np.stack([s.get(t, m, 2) for t, m in env]), 0)
         lo, hi = np.minimum(lo, p), np.maximum(hi, p)
         a = s.a.values
         e = smape(a, p)
@@ -254,10 +263,12 @@ def main(argv):
 
     head = "Y Q M O all cov95 MSIS"
     print(f"{'rule':34s} | validation: {head} | test: {head}")
-    for name, (members, combine) in rules(variants, extras).items():
+    for name, rule in rules(variants, extras).items():
+        members, combine = rule[:2]
+        bounds = rule[2] if len(rule) > 2 else (members, members)
         row = []
         for k in (1, 0):
-            v = score(fits, members, combine, k)
+            v = score(fits, members, combine, k, bounds)
             row.append(" ".join(f"{x:5.2f}" for x in v[:5]) +
                        f" {v[5]:4.1f} {v[6]:5.2f}")
         print(f"{name:34s} | {row[0]} | {row[1]}", flush=True)
