@@ -21,7 +21,8 @@
 #include "forecast-internal.h"
 
 /* Multiply the forecasts, bounds and fitted values of r by the seasonal
- * index of their period; KPI_ENUMERIC when a product overflows. */
+ * index of their period; KPI_ENUMERIC when a forecast or a bound
+ * overflows (as DOTM refuses bounds it cannot hold). */
 static enum kpi_status
 reseasonalize(struct kpi_fc_result *r, const double *figure, size_t m,
 	      struct kpi_error *err)
@@ -32,14 +33,18 @@ reseasonalize(struct kpi_fc_result *r, const double *figure, size_t m,
 		double f = figure[(r->n + t) % m];
 
 		r->mean[t] *= f;
-		for (l = 0; l < r->nlevels; l++) {
-			r->lo[l * h + t] *= f;
-			r->hi[l * h + t] *= f;
-		}
 		if (isinf(r->mean[t]))
 			return kpi_error_set(err, KPI_ENUMERIC, 0,
 					     "%s: the forecast %zu steps ahead overflows when the season is put back",
 					     r->model, t + 1);
+		for (l = 0; l < r->nlevels; l++) {
+			r->lo[l * h + t] *= f;
+			r->hi[l * h + t] *= f;
+			if (isinf(r->lo[l * h + t]) || isinf(r->hi[l * h + t]))
+				return kpi_error_set(err, KPI_ENUMERIC, 0,
+						     "%s: the prediction interval %zu steps ahead overflows when the season is put back",
+						     r->model, t + 1);
+		}
 	}
 	for (t = 0; t < r->n; t++)
 		r->fitted[t] *= figure[t % m];

@@ -1,7 +1,8 @@
 /* fuzz_forecast.c - short series of arbitrary values through kpi_forecast()
  * for every method.
  *
- * Input: byte 0 the method, byte 1 the seasonal period, byte 2 the horizon,
+ * Input: byte 0 the method (and, from its quotient by the number of
+ * methods, whether to adjust for the season), byte 1 the seasonal period, byte 2 the horizon,
  * byte 3 the interval levels, byte 4 how the values are coded (raw doubles,
  * or small integers, scaled integers, sparse counts), byte 5 the ETS
  * specification; the rest the values.  The work is bounded: at most
@@ -95,6 +96,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kpi_init();
 	kpi_fc_spec_init(&spec);
 	spec.method = (enum kpi_fc_method)(data[0] % KPI_FC_NMETHODS);
+	spec.seasonal_adjust = data[0] / KPI_FC_NMETHODS % 2;
 	spec.m = periods[data[1] % 8];
 	spec.horizon = 1 + data[2] % MAX_H;
 	spec.nlevels = data[3] % 4;
