@@ -930,6 +930,134 @@ test_span_blames_the_outlying_row_or_the_as_of_date(void **state)
 	kpi_csv_header_free(h);
 }
 
+/* ==== Figures beyond the largest double ==== */
+
+/* Write the table (or NRR) of `csv`, which must be refused: the status
+ * and message into *err; fails the test if anything was written. */
+static enum kpi_status
+refused(const char *csv, const struct kpi_cohort_options *opt,
+	const struct kpi_cohort_report *rep, int nrr, struct kpi_error *err)
+{
+	FILE *in = fmemopen((void *)(uintptr_t)csv, strlen(csv), "r");
+	struct run r = { 0 };
+	struct kpi_csv_writer w;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *o = open_memstream(&out, &len);
+	enum kpi_status st;
+
+	assert_non_null(in);
+	assert_non_null(o);
+	assert_int_equal(kpi_cohort_new(&r.cohort, opt, err), KPI_OK);
+	assert_int_equal(kpi_csv_read(in, NULL, run_header, run_row, &r, err),
+			 KPI_OK);
+	assert_int_equal(kpi_cohort_finish(r.cohort, err), KPI_OK);
+	kpi_csv_writer_init(&w, o);
+	st = nrr ? kpi_cohort_write_nrr(r.cohort, rep, &w, err)
+		 : kpi_cohort_write(r.cohort, rep, &w, err);
+	fclose(o);
+	assert_string_equal(out, "");
+	free(out);
+	fclose(in);
+	kpi_cohort_free(r.cohort);
+	kpi_csv_header_free(r.header);
+	return st;
+}
+
+/* DBL_MAX is about 1.7977e308.  By hand: 8e307 + 8e307 = 1.6e308 still
+ * fits, so that table is written, its LTV 1.6e308 / 2 = 8e307; 1e308 +
+ * 1.5e308 = 2.5e308 does not, and is refused before the header, naming
+ * the cohort and age, whether the sum is the cell's or --summary's pool
+ * of two cohorts of 1e308 and 1.5e308 at age 0.  A --wide table of logo
+ * retention shows no revenue, so it is written. */
+static void
+test_revenue_beyond_a_double_is_refused_before_output(void **state)
+{
+	static const char fits[] =
+		"customer,date,amount\n"
+		"a,2026-01-05,8e307\n"
+		"b,2026-01-20,8e307\n";
+	static const char cell[] =
+		"customer,date,amount\n"
+		"a,2026-01-05,1e308\n"
+		"b,2026-01-20,1.5e308\n";
+	static const char pooled[] =
+		"customer,date,amount\n"
+		"a,2026-01-05,1e308\n"
+		"b,2026-02-05,1.5e308\n";
+	struct kpi_cohort_options o = options();
+	struct kpi_cohort_report r = report();
+	struct kpi_error err;
+	char *out;
+
+	o.has_as_of = 1;
+	o.as_of = 20484;	/* 2026-01-31: January is over */
+	out = run_text(fits, &o, &r, 0, NULL);
+	assert_close(field(out, "2026-01-01,0,", REVENUE), 1.6e308, 1e293);
+	assert_close(field(out, "2026-01-01,0,", LTV), 8e307, 1e292);
+	free(out);
+
+	assert_int_equal(refused(cell, &o, &r, 0, &err), KPI_EINVAL);
+	assert_non_null(strstr(err.msg,
+			       "revenue of cohort 2026-01-01 at age 0 (2026-01-01) lies beyond the largest number a double holds"));
+	assert_non_null(strstr(err.msg, "column amount"));
+
+	r.wide = 1;
+	r.measure = KPI_COHORT_RETENTION;
+	out = run_text(cell, &o, &r, 0, NULL);
+	assert_string_equal(out, "cohort,size,age_0\n2026-01-01,2,1\n");
+	free(out);
+	r.measure = KPI_COHORT_LTV;
+	assert_int_equal(refused(cell, &o, &r, 0, &err), KPI_EINVAL);
+	assert_non_null(strstr(err.msg, "ltv of cohort 2026-01-01 at age 0"));
+
+	r = report();
+	o.as_of = 20512;	/* 2026-02-28 */
+	out = run_text(pooled, &o, &r, 0, NULL);	/* each cohort fits */
+	free(out);
+	r.summary = 1;
+	assert_int_equal(refused(pooled, &o, &r, 0, &err), KPI_EINVAL);
+	assert_non_null(strstr(err.msg, "revenue of the summary at age 0"));
+}
+
+/* The ratios: 1e10 / 1e-300 = 1e310 is beyond DBL_MAX though both sums
+ * fit; and a contraction of 1e308 - (-1e308) = 2e308 overflows though
+ * neither revenue does (negative amounts are refunds). */
+static void
+test_ratios_and_movements_beyond_a_double_are_refused(void **state)
+{
+	static const char tiny[] =
+		"customer,date,amount\n"
+		"a,2026-01-05,1e-300\n"
+		"a,2026-02-05,1e10\n";
+	static const char swing[] =
+		"customer,date,amount\n"
+		"a,2026-01-05,1e308\n"
+		"a,2026-02-05,-1e308\n";
+	struct kpi_cohort_options o = options();
+	struct kpi_cohort_report r = report();
+	struct kpi_error err;
+	char *out;
+
+	o.has_as_of = 1;
+	o.as_of = 20512;	/* 2026-02-28 */
+	assert_int_equal(refused(tiny, &o, &r, 0, &err), KPI_EINVAL);
+	assert_non_null(strstr(err.msg,
+			       "revenue_retention of cohort 2026-01-01 at age 1 (2026-02-01)"));
+
+	o.nrr_lag = 1;
+	assert_int_equal(refused(tiny, &o, &r, 1, &err), KPI_EINVAL);
+	assert_non_null(strstr(err.msg, "nrr of period 2026-02-01"));
+	assert_int_equal(refused(swing, &o, &r, 1, &err), KPI_EINVAL);
+	assert_non_null(strstr(err.msg, "contraction of period 2026-02-01"));
+
+	/* Until February is over, only its start revenue is written. */
+	o.as_of = 20510;	/* 2026-02-26 */
+	out = run_text(swing, &o, &r, 1, NULL);
+	assert_close(field(out, "2026-02-01,", 4), 1e308, 1e293);
+	free(out);
+}
+
 int
 main(void)
 {
@@ -952,6 +1080,8 @@ main(void)
 		cmocka_unit_test(test_nrr_needs_an_amount_and_a_lag),
 		cmocka_unit_test(test_span_of_periods_is_capped_by_rows),
 		cmocka_unit_test(test_span_blames_the_outlying_row_or_the_as_of_date),
+		cmocka_unit_test(test_revenue_beyond_a_double_is_refused_before_output),
+		cmocka_unit_test(test_ratios_and_movements_beyond_a_double_are_refused),
 	};
 
 	kpi_init();

@@ -208,7 +208,10 @@ struct kpi_cohort_report {
  * r->wide, one row per cohort and one column per age.  Rows are sorted by
  * the group columns (byte order), cohort and age; --summary rows have an
  * empty cohort and follow their group's cohorts.  Cells whose period has
- * not fully elapsed by the as-of date are empty. */
+ * not fully elapsed by the as-of date are empty.  KPI_EINVAL, before
+ * anything is written, when a money figure the report shows (revenue,
+ * revenue_retention, ltv, of a cell or a summary) lies beyond the largest
+ * double: the message names it, its group, cohort and age. */
 enum kpi_status kpi_cohort_write(struct kpi_cohort *c,
 				 const struct kpi_cohort_report *r,
 				 struct kpi_csv_writer *w,
@@ -218,7 +221,9 @@ enum kpi_status kpi_cohort_write(struct kpi_cohort *c,
  * and a value column): the customers active nrr_lag periods before, their
  * revenue then and now, expansion, contraction, churn, and the new and
  * reactivated customers of the period, which are not part of the ratios
- * unless r->include_reactivated. */
+ * unless r->include_reactivated.  KPI_EINVAL, before anything is written,
+ * when one of the revenue columns or ratios lies beyond the largest
+ * double, naming it, its period and group. */
 enum kpi_status kpi_cohort_write_nrr(struct kpi_cohort *c,
 				     const struct kpi_cohort_report *r,
 				     struct kpi_csv_writer *w,
