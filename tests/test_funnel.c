@@ -5,7 +5,8 @@
  * The reference is kpi_funnel_add() row by row, as kpi-conv took its rows
  * before blocks: every report, the rejected rows and their messages must
  * be the same byte for byte.  The reports' own numbers are checked against
- * R and statsmodels by the kpi-conv golden tests (testdata/conv). */
+ * R and statsmodels by the kpi-conv golden tests (testdata/conv); money
+ * figures beyond the largest double are refused (worked by hand). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,6 +264,132 @@ test_funnel_add_rows_stops_where_row_by_row_stops(void **state)
 		check_blocks(seed, 3, 0, 1);
 }
 
+/* ==== Money beyond the largest double ==== */
+
+/* Deals of outcome shape (deal, stage, created, closed, amount), each
+ * "id,stage,created,closed,amount" in rows[]; write the winrate report
+ * (velocity: the velocity report).  The status is returned, the message
+ * left in *err and the output in *text (malloc'd). */
+static enum kpi_status
+outcome_report(const char *const *rows, size_t n, int velocity, char **text,
+	       struct kpi_error *err)
+{
+	static const char *const names[] = {
+		"deal", "stage", "created", "closed", "amount",
+	};
+	static const char *const outcome_stages[] = { "open", "won" };
+	const struct kpi_csv_record hrec = { names, 5, 1, "", 0 };
+	struct kpi_cli_common common;
+	struct kpi_funnel_options opt = { 0 };
+	struct kpi_funnel_report_options ro = { 0 };
+	struct kpi_csv_header *h = NULL;
+	struct kpi_funnel *f = NULL;
+	struct kpi_csv_writer w;
+	size_t i, len = 0;
+	FILE *out = open_memstream(text, &len);
+	enum kpi_status st;
+
+	assert_non_null(out);
+	kpi_cli_common_init(&common);
+	opt.shape = KPI_FUNNEL_OUTCOME;
+	opt.id_col = "deal";
+	opt.stage_col = "stage";
+	opt.created_col = "created";
+	opt.closed_col = "closed";
+	opt.amount_col = "amount";
+	opt.stages = outcome_stages;
+	opt.nstages = 2;
+	opt.lost = lost;
+	opt.nlost = 1;
+	opt.common = &common;
+	assert_int_equal(kpi_funnel_new(&f, &opt, err), KPI_OK);
+	assert_int_equal(kpi_csv_header_new(&h, &hrec, err), KPI_OK);
+	assert_int_equal(kpi_funnel_header(f, h, err), KPI_OK);
+	for (i = 0; i < n; i++) {
+		char buf[5][32], *p;
+		const char *fields[5];
+		struct kpi_csv_record rec = { fields, 5, i + 2, "", 0 };
+		size_t k;
+
+		for (k = 0, p = (char *)(uintptr_t)rows[i]; k < 5; k++) {
+			size_t l = strcspn(p, ",");
+
+			snprintf(buf[k], sizeof(buf[k]), "%.*s", (int)l, p);
+			fields[k] = buf[k];
+			p += l + (p[l] == ',');
+		}
+		assert_int_equal(kpi_funnel_add(f, &rec, err), KPI_OK);
+	}
+	assert_int_equal(kpi_funnel_last_date(f, &ro.as_of, err), KPI_OK);
+	ro.window = -1;
+	ro.stale_after = -1;
+	ro.level = 0.95;
+	ro.qualified = 0;
+	ro.precision = -1;
+	ro.cal = &common.cal;
+	kpi_csv_writer_init(&w, out);
+	st = velocity ? kpi_funnel_write_velocity(f, &ro, &w, err)
+		      : kpi_funnel_write_winrate(f, &ro, &w, err);
+	assert_int_equal(fclose(out), 0);
+	kpi_funnel_free(f);
+	kpi_csv_header_free(h);
+	kpi_cli_common_free(&common);
+	return st;
+}
+
+/* DBL_MAX is about 1.7977e308.  By hand: won deals of 8e307 and 8e307
+ * add up to 1.6e308, which fits (mean 8e307); 1e308 and 1.5e308 add up
+ * to 2.5e308, which does not, and nothing is written.  Velocity: one
+ * deal won in 1 day, of 1e307 (or 1.5e308), and 2 open deals: 2 x 1 x
+ * 1e307 / 1 = 2e307 fits, 2 x 1.5e308 = 3e308 does not though the won
+ * mean itself fits. */
+static void
+test_money_beyond_a_double_is_refused_before_output(void **state)
+{
+	static const char *const fits[] = {
+		"a,won,2026-01-05,2026-01-09,8e307",
+		"b,won,2026-01-05,2026-01-09,8e307",
+	};
+	static const char *const over[] = {
+		"a,won,2026-01-05,2026-01-09,1e308",
+		"b,won,2026-01-05,2026-01-09,1.5e308",
+	};
+	static const char *const fast[] = {
+		"a,won,2026-01-05,2026-01-06,1e307",
+		"o,open,2026-01-07,,10",
+		"p,open,2026-01-08,,20",
+	};
+	static const char *const faster[] = {
+		"a,won,2026-01-05,2026-01-06,1.5e308",
+		"o,open,2026-01-07,,10",
+		"p,open,2026-01-08,,20",
+	};
+	struct kpi_error err;
+	char *text = NULL;
+
+	assert_int_equal(outcome_report(fits, 2, 0, &text, &err), KPI_OK);
+	assert_non_null(strstr(text, ",1.6e+308,1.6e+308,1,"));
+	assert_non_null(strstr(text, ",8e+307,8e+307,"));
+	free(text);
+	assert_int_equal(outcome_report(over, 2, 0, &text, &err), KPI_EINVAL);
+	assert_string_equal(text, "");
+	assert_string_equal(err.msg,
+			    "won_amount lies beyond the largest number a double holds (about 1.8e308): the amounts of column amount are too large to add up");
+	free(text);
+	assert_int_equal(outcome_report(over, 2, 1, &text, &err), KPI_EINVAL);
+	assert_string_equal(text, "");
+	assert_non_null(strstr(err.msg, "won_mean lies beyond"));
+	free(text);
+
+	assert_int_equal(outcome_report(fast, 3, 1, &text, &err), KPI_OK);
+	assert_non_null(strstr(text, "\n2,1,1e+307,1,2e+307\n"));
+	free(text);
+	assert_int_equal(outcome_report(faster, 3, 1, &text, &err), KPI_EINVAL);
+	assert_string_equal(text, "");
+	assert_non_null(strstr(err.msg, "velocity lies beyond"));
+	free(text);
+}
+
 int
 main(void)
 {
@@ -270,6 +397,7 @@ main(void)
 		cmocka_unit_test(test_funnel_add_rows_matches_row_by_row_on_clean_rows),
 		cmocka_unit_test(test_funnel_add_rows_matches_row_by_row_skipping_bad_rows),
 		cmocka_unit_test(test_funnel_add_rows_stops_where_row_by_row_stops),
+		cmocka_unit_test(test_money_beyond_a_double_is_refused_before_output),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
