@@ -190,6 +190,7 @@ struct kpi_cohort {
 	struct cell *cells;
 	size_t ncells, cells_cap;
 	struct nrr_cell **nrr;		/* [group][period - pmin] */
+	unsigned long long nrr_cells;	/* groups x periods of nrr */
 	long *group_first;		/* [group] earliest event period */
 	size_t ngroups;
 	struct event *ev;		/* one customer's events */
@@ -216,12 +217,14 @@ nomem(struct kpi_error *err)
 }
 
 /* Grow the array that the pointer at `pp` points to (elements of `size`
- * bytes, *cap of them) to hold at least `need`, doubling from `first`.
+ * bytes, *cap of them) to hold at least `need`, doubling from `first` but
+ * to no more than `max` elements when `need` is within it.
  * The pointer is read and written with memcpy, so that one function serves
  * arrays of any type without an aliasing cast.  -1 when out of memory (the
  * array is then as it was). */
 static int
-grow_array(void *pp, size_t *cap, size_t need, size_t size, size_t first)
+grow_array_max(void *pp, size_t *cap, size_t need, size_t size, size_t first,
+	       size_t max)
 {
 	size_t n = *cap ? *cap : first;
 	void *p, *q;
@@ -233,6 +236,8 @@ grow_array(void *pp, size_t *cap, size_t need, size_t size, size_t first)
 			return -1;
 		n *= 2;
 	}
+	if (n > max && need <= max)
+		n = max;
 	memcpy(&p, pp, sizeof(p));
 	q = realloc(p, n * size);
 	if (!q)
@@ -240,6 +245,12 @@ grow_array(void *pp, size_t *cap, size_t need, size_t size, size_t first)
 	memcpy(pp, &q, sizeof(q));
 	*cap = n;
 	return 0;
+}
+
+static int
+grow_array(void *pp, size_t *cap, size_t need, size_t size, size_t first)
+{
+	return grow_array_max(pp, cap, need, size, first, SIZE_MAX);
 }
 
 /* ==== Names ==== */
@@ -1141,6 +1152,11 @@ kpi_cohort_add(struct kpi_cohort *c, const struct kpi_csv_record *rec,
 
 /* ==== Pass 2: the table ==== */
 
+static unsigned long long cells_limit(const struct kpi_cohort *c);
+static enum kpi_status check_cells(struct kpi_cohort *c,
+				   unsigned long long need,
+				   struct kpi_error *err);
+
 /* The row of (group, cohort), made with its cells when new. */
 static enum kpi_status
 find_row(struct kpi_cohort *c, uint32_t group, long cohort, struct row **out,
@@ -1149,6 +1165,7 @@ find_row(struct kpi_cohort *c, uint32_t group, long cohort, struct row **out,
 	int32_t key[2] = { (int32_t)group, (int32_t)cohort };
 	const char *part = (const char *)key;
 	size_t len = sizeof(key), slot, ncells;
+	unsigned long long limit;
 	struct row *r;
 	int added;
 	enum kpi_status st;
@@ -1161,10 +1178,13 @@ find_row(struct kpi_cohort *c, uint32_t group, long cohort, struct row **out,
 		return KPI_OK;
 	}
 	ncells = (size_t)(c->asof_idx - cohort + 1);
+	limit = cells_limit(c) - c->nrr_cells;
+	if (c->ncells + ncells > limit)
+		return check_cells(c, c->nrr_cells + c->ncells + ncells, err);
 	if (grow_array(&c->rowv, &c->rows_cap, slot + 1,
 		       sizeof(*c->rowv), 64) != 0 ||
-	    grow_array(&c->cells, &c->cells_cap, c->ncells + ncells,
-		       sizeof(*c->cells), 1024) != 0)
+	    grow_array_max(&c->cells, &c->cells_cap, c->ncells + ncells,
+			   sizeof(*c->cells), 1024, (size_t)limit) != 0)
 		return nomem(err);
 	r = &c->rowv[slot];
 	r->group = group;
@@ -1682,44 +1702,137 @@ far_row_where(const struct far_row *f, const struct far_row *blamed,
 		snprintf(buf, size, "line %lu", f->line);
 }
 
+/* The row of the end that lies out, the one further from its neighbour
+ * inward (a lone typo), into *out, the other end's into *in; that gap. */
+static long
+outlying_row(const struct kpi_cohort *c, const struct far_row **out,
+	     const struct far_row **in)
+{
+	long late = c->last.period - c->last2;
+	long early = c->first2 - c->first.period;
+
+	if (c->first2 == LONG_MAX)	/* a single period */
+		late = early = 0;
+	if (late >= early) {
+		*out = &c->last;
+		*in = &c->first;
+		return late;
+	}
+	*out = &c->first;
+	*in = &c->last;
+	return early;
+}
+
+/* Refuse at row `out`: how far it lies from `in`, then `why`. */
+static enum kpi_status
+blame_row(struct kpi_cohort *c, const struct far_row *out,
+	  const struct far_row *in, const char *why, struct kpi_error *err)
+{
+	char where[96];
+
+	far_row_where(in, out, where, sizeof(where));
+	c->error_input = out->input;
+	kpi_error_set(err, KPI_EPARSE, out->line,
+		      "\"%s\" is %ld %ss %s \"%s\" (%s): %s", out->text,
+		      labs(out->period - in->period),
+		      kpi_period_unit_name(c->opt->every),
+		      out == &c->last ? "after" : "before", in->text, where, why);
+	return kpi_error_column(err, KPI_EPARSE, out->column);
+}
+
 /* Refuse a table spanning more periods than the cap, naming the row of
- * the end that lies out: the one further from its neighbour inward (a
- * lone typo), or the as-of date when it alone makes the span. */
+ * the end that lies out, or the as-of date when it alone makes the span. */
 static enum kpi_status
 check_span(struct kpi_cohort *c, struct kpi_error *err)
 {
 	const char *unit = kpi_period_unit_name(c->opt->every);
 	unsigned long long limit = c->rows * SPAN_PER_ROW + SPAN_FLOOR;
 	const struct far_row *out, *in;
-	char where[96], day[KPI_DATE_BUFSZ];
+	char why[128], day[KPI_DATE_BUFSZ];
 	long span = c->asof_idx - c->pmin + 1;
 
 	if (limit > SPAN_MAX)
 		limit = SPAN_MAX;
 	if (span <= (long)limit)
 		return KPI_OK;
+	snprintf(why, sizeof(why), "a table of %llu rows may span at most %llu %ss",
+		 c->rows, limit, unit);
 	if (c->last.period - c->first.period + 1 <= (long)limit) {
 		kpi_date_format_iso(c->as_of, day);
 		return kpi_error_set(err, KPI_EPARSE, 0,
-				     "the as-of date %s is %ld %ss after the earliest date \"%s\": a table of %llu rows may span at most %llu %ss",
-				     day, span - 1, unit, c->first.text,
-				     c->rows, limit, unit);
+				     "the as-of date %s is %ld %ss after the earliest date \"%s\": %s",
+				     day, span - 1, unit, c->first.text, why);
 	}
-	if (c->last.period - c->last2 >= c->first2 - c->first.period) {
-		out = &c->last;
-		in = &c->first;
-	} else {
-		out = &c->first;
-		in = &c->last;
+	outlying_row(c, &out, &in);
+	return blame_row(c, out, in, why, err);
+}
+
+/* The most cells the tables may hold: the cohort table's (one per group,
+ * cohort and age, 32 bytes each, a line of the long output) and, with
+ * --nrr, the NRR table's (one per group and period, 160 bytes).  The span
+ * cap keeps each cohort's row proportional to the input, but not their
+ * number: 1,000 daily cohorts and one row 90,000 days out pass it with
+ * 1,250 rows and make 90 million cells (2.9 GB, 9 GB of output) per
+ * group.  So the cells too are capped in proportion to the rows, as the
+ * span is, with the same 64 a row: one row can start a cohort and push
+ * the as-of date, so a row is allowed as many cells as it may add
+ * periods.  Beyond 1,000,000 cells (32 MB): a hundred rows of dates
+ * within 10,000 periods always pass (100 cohorts x 10,000 ages), and so
+ * does any table of one group
+ * spanning up to 1,413 periods (k (k + 1) / 2 cells at most: 117 years of
+ * months, 27 of weeks, nearly 4 of days).  At most 10,000,000 (320 MB of
+ * cells, a daily triangle of 12 years; 140,625 rows reach it), so that a
+ * typo 273 years out in a big input is caught too.  Worked examples in
+ * tests/test_cohort.c. */
+#define CELLS_PER_ROW 64
+#define CELLS_FLOOR 1000000
+#define CELLS_MAX 10000000
+
+static unsigned long long
+cells_limit(const struct kpi_cohort *c)
+{
+	unsigned long long limit = c->rows * CELLS_PER_ROW + CELLS_FLOOR;
+
+	return limit < CELLS_MAX ? limit : CELLS_MAX;
+}
+
+/* Refuse tables needing `need` cells when that is over the cap, before
+ * they are made: naming the row of the end that lies out when it makes
+ * half the span or more (a lone typo), the as-of date when it does, and
+ * else the table itself (many cohorts or groups). */
+static enum kpi_status
+check_cells(struct kpi_cohort *c, unsigned long long need,
+	    struct kpi_error *err)
+{
+	const char *unit = kpi_period_unit_name(c->opt->every);
+	unsigned long long limit = cells_limit(c);
+	const struct far_row *out, *in;
+	char what[64], why[160], day[KPI_DATE_BUFSZ];
+	long span = c->asof_idx - c->pmin + 1, gap;
+
+	if (need <= limit)
+		return KPI_OK;
+	if (c->nrr_cells)
+		snprintf(what, sizeof(what), "cohorts x %ss, and groups x %ss",
+			 unit, unit);
+	else
+		snprintf(what, sizeof(what), "cohorts x %ss", unit);
+	snprintf(why, sizeof(why),
+		 "a table of %llu rows may hold at most %llu cells (%s)",
+		 c->rows, limit, what);
+	gap = c->asof_idx - c->last.period;
+	if (gap > 0 && 2 * gap >= span) {
+		kpi_date_format_iso(c->as_of, day);
+		return kpi_error_set(err, KPI_EPARSE, 0,
+				     "the as-of date %s is %ld %ss after the latest date \"%s\": %s",
+				     day, gap, unit, c->last.text, why);
 	}
-	far_row_where(in, out, where, sizeof(where));
-	c->error_input = out->input;
-	kpi_error_set(err, KPI_EPARSE, out->line,
-		      "\"%s\" is %ld %ss %s \"%s\" (%s): a table of %llu rows may span at most %llu %ss",
-		      out->text, labs(out->period - in->period), unit,
-		      out == &c->last ? "after" : "before", in->text, where,
-		      c->rows, limit, unit);
-	return kpi_error_column(err, KPI_EPARSE, out->column);
+	gap = outlying_row(c, &out, &in);
+	if (gap > 0 && 2 * gap >= span)
+		return blame_row(c, out, in, why, err);
+	return kpi_error_set(err, KPI_EPARSE, 0,
+			     "the table needs more than the %llu cells (%s) that %llu rows may make: count by a longer period, or by fewer groups",
+			     limit, what, c->rows);
 }
 
 enum kpi_status
@@ -1762,6 +1875,10 @@ kpi_cohort_finish(struct kpi_cohort *c, struct kpi_error *err)
 		c->group_first[g] = LONG_MAX;
 	if (opt->nrr_lag > 0 && opt->value_col) {
 		nper = (size_t)(c->asof_idx - c->pmin + 1);
+		c->nrr_cells = (unsigned long long)c->ngroups * nper;
+		st = check_cells(c, c->nrr_cells, err);
+		if (st != KPI_OK)
+			goto out;
 		c->nrr = calloc(c->ngroups, sizeof(*c->nrr));
 		if (!c->nrr) {
 			st = nomem(err);

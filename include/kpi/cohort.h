@@ -172,8 +172,13 @@ enum kpi_status kpi_cohort_add(struct kpi_cohort *c,
  * allocated per period, when the periods from the earliest date to the
  * as-of date number more than 64 a row beyond 10,000, or 100,000 (a date
  * typed centuries out): err->line and err->column name the row of the
- * end that lies out (line 0 when the as-of date alone does).  KPI_EIO when
- * the temporary file cannot be read back, KPI_ENOMEM. */
+ * end that lies out (line 0 when the as-of date alone does).  KPI_EPARSE
+ * too, before the table would grow past it, when the table's cells (one
+ * per group, cohort and age, plus one per group and period for the NRR)
+ * number more than 64 a row beyond 1,000,000, or 10,000,000: naming the
+ * row of the end that lies out when it makes half the span or more, else
+ * with line 0 (the as-of date, or the table itself).  KPI_EIO when the
+ * temporary file cannot be read back, KPI_ENOMEM. */
 enum kpi_status kpi_cohort_finish(struct kpi_cohort *c, struct kpi_error *err);
 
 /* Counts, for messages, tests and memory reports.  customers is exact
