@@ -98,6 +98,51 @@ make_rows(struct row_text *rows, struct kpi_csv_record *recs, uint64_t seed,
 	}
 }
 
+/* What every run here shares: the deal, stage and amount columns, the lost
+ * outcome, and the reports' defaults (no window, nothing stale, 95%). */
+static void
+base_options(struct kpi_funnel_options *opt, struct kpi_cli_common *common,
+	     enum kpi_funnel_shape shape)
+{
+	memset(opt, 0, sizeof(*opt));
+	kpi_cli_common_init(common);
+	opt->shape = shape;
+	opt->id_col = "deal";
+	opt->stage_col = "stage";
+	opt->amount_col = "amount";
+	opt->lost = lost;
+	opt->nlost = 1;
+	opt->common = common;
+}
+
+static void
+base_report(struct kpi_funnel_report_options *ro,
+	    const struct kpi_cli_common *common)
+{
+	memset(ro, 0, sizeof(*ro));
+	ro->window = -1;
+	ro->stale_after = -1;
+	ro->level = 0.95;
+	ro->precision = -1;
+	ro->cal = &common->cal;
+}
+
+/* A new funnel reading a header of `names`. */
+static struct kpi_funnel *
+funnel_with_header(const struct kpi_funnel_options *opt,
+		   const char *const *names, size_t n,
+		   struct kpi_csv_header **h)
+{
+	const struct kpi_csv_record hrec = { names, n, 1, "", 0 };
+	struct kpi_funnel *f = NULL;
+	struct kpi_error err;
+
+	assert_int_equal(kpi_funnel_new(&f, opt, &err), KPI_OK);
+	assert_int_equal(kpi_csv_header_new(h, &hrec, &err), KPI_OK);
+	assert_int_equal(kpi_funnel_header(f, *h, &err), KPI_OK);
+	return f;
+}
+
 struct outcome {
 	char *text;		/* the rejects, then every report */
 	size_t len;
@@ -114,12 +159,11 @@ run(const struct kpi_csv_record *recs, size_t block, int skip, uint64_t seed,
 	static const char *const names[NCOLS] = {
 		"deal", "stage", "entered", "region", "amount",
 	};
-	const struct kpi_csv_record hrec = { names, NCOLS, 1, "", 0 };
 	struct kpi_cli_common common;
-	struct kpi_funnel_options opt = { 0 };
-	struct kpi_funnel_report_options ro = { 0 };
+	struct kpi_funnel_options opt;
+	struct kpi_funnel_report_options ro;
 	struct kpi_csv_header *h = NULL;
-	struct kpi_funnel *f = NULL;
+	struct kpi_funnel *f;
 	struct kpi_csv_writer w;
 	struct kpi_error err;
 	struct rng g = { seed };
@@ -127,26 +171,17 @@ run(const struct kpi_csv_record *recs, size_t block, int skip, uint64_t seed,
 	size_t i = 0, n, done, bad;
 	enum kpi_status st;
 
-	kpi_cli_common_init(&common);
-	opt.shape = KPI_FUNNEL_HISTORY;
-	opt.id_col = "deal";
-	opt.stage_col = "stage";
+	base_options(&opt, &common, KPI_FUNNEL_HISTORY);
 	opt.time_col = "entered";
-	opt.amount_col = "amount";
 	opt.group_cols = group_cols;
 	opt.ngroup = 1;
 	opt.stages = stages;
 	opt.nstages = 4;
-	opt.lost = lost;
-	opt.nlost = 1;
 	opt.keep_history = 1;
-	opt.common = &common;
 	out = open_memstream(&o->text, &o->len);
 	assert_non_null(out);
 	kpi_csv_writer_init(&w, out);
-	assert_int_equal(kpi_funnel_new(&f, &opt, &err), KPI_OK);
-	assert_int_equal(kpi_csv_header_new(&h, &hrec, &err), KPI_OK);
-	assert_int_equal(kpi_funnel_header(f, h, &err), KPI_OK);
+	f = funnel_with_header(&opt, names, NCOLS, &h);
 
 	o->nbad = 0;
 	while (i < NROWS) {
@@ -176,16 +211,12 @@ run(const struct kpi_csv_record *recs, size_t block, int skip, uint64_t seed,
 	}
 
 	/* Stopped at the first row, nothing is dated. */
+	base_report(&ro, &common);
 	if (kpi_funnel_last_date(f, &ro.as_of, &err) != KPI_OK)
 		ro.as_of = 20000;
 	ro.has_every = 1;
 	ro.every = KPI_PERIOD_MONTH;
-	ro.window = -1;
-	ro.stale_after = -1;
-	ro.level = 0.95;
 	ro.qualified = 1;
-	ro.precision = -1;
-	ro.cal = &common.cal;
 	assert_int_equal(kpi_funnel_write_funnel(f, &ro, &w, &err), KPI_OK);
 	assert_int_equal(kpi_funnel_write_transitions(f, &ro, &w, &err), KPI_OK);
 	assert_int_equal(kpi_funnel_write_winrate(f, &ro, &w, &err), KPI_OK);
@@ -278,33 +309,23 @@ outcome_report(const char *const *rows, size_t n, int velocity, char **text,
 		"deal", "stage", "created", "closed", "amount",
 	};
 	static const char *const outcome_stages[] = { "open", "won" };
-	const struct kpi_csv_record hrec = { names, 5, 1, "", 0 };
 	struct kpi_cli_common common;
-	struct kpi_funnel_options opt = { 0 };
-	struct kpi_funnel_report_options ro = { 0 };
+	struct kpi_funnel_options opt;
+	struct kpi_funnel_report_options ro;
 	struct kpi_csv_header *h = NULL;
-	struct kpi_funnel *f = NULL;
+	struct kpi_funnel *f;
 	struct kpi_csv_writer w;
 	size_t i, len = 0;
 	FILE *out = open_memstream(text, &len);
 	enum kpi_status st;
 
 	assert_non_null(out);
-	kpi_cli_common_init(&common);
-	opt.shape = KPI_FUNNEL_OUTCOME;
-	opt.id_col = "deal";
-	opt.stage_col = "stage";
+	base_options(&opt, &common, KPI_FUNNEL_OUTCOME);
 	opt.created_col = "created";
 	opt.closed_col = "closed";
-	opt.amount_col = "amount";
 	opt.stages = outcome_stages;
 	opt.nstages = 2;
-	opt.lost = lost;
-	opt.nlost = 1;
-	opt.common = &common;
-	assert_int_equal(kpi_funnel_new(&f, &opt, err), KPI_OK);
-	assert_int_equal(kpi_csv_header_new(&h, &hrec, err), KPI_OK);
-	assert_int_equal(kpi_funnel_header(f, h, err), KPI_OK);
+	f = funnel_with_header(&opt, names, 5, &h);
 	for (i = 0; i < n; i++) {
 		char buf[5][32], *p;
 		const char *fields[5];
@@ -320,13 +341,8 @@ outcome_report(const char *const *rows, size_t n, int velocity, char **text,
 		}
 		assert_int_equal(kpi_funnel_add(f, &rec, err), KPI_OK);
 	}
+	base_report(&ro, &common);
 	assert_int_equal(kpi_funnel_last_date(f, &ro.as_of, err), KPI_OK);
-	ro.window = -1;
-	ro.stale_after = -1;
-	ro.level = 0.95;
-	ro.qualified = 0;
-	ro.precision = -1;
-	ro.cal = &common.cal;
 	kpi_csv_writer_init(&w, out);
 	st = velocity ? kpi_funnel_write_velocity(f, &ro, &w, err)
 		      : kpi_funnel_write_winrate(f, &ro, &w, err);
