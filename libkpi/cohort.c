@@ -190,6 +190,7 @@ struct kpi_cohort {
 	struct cell *cells;
 	size_t ncells, cells_cap;
 	struct nrr_cell **nrr;		/* [group][period - pmin] */
+	unsigned long long nrr_cells;	/* groups x periods of nrr */
 	long *group_first;		/* [group] earliest event period */
 	size_t ngroups;
 	struct event *ev;		/* one customer's events */
@@ -216,12 +217,14 @@ nomem(struct kpi_error *err)
 }
 
 /* Grow the array that the pointer at `pp` points to (elements of `size`
- * bytes, *cap of them) to hold at least `need`, doubling from `first`.
+ * bytes, *cap of them) to hold at least `need`, doubling from `first` but
+ * to no more than `max` elements when `need` is within it.
  * The pointer is read and written with memcpy, so that one function serves
  * arrays of any type without an aliasing cast.  -1 when out of memory (the
  * array is then as it was). */
 static int
-grow_array(void *pp, size_t *cap, size_t need, size_t size, size_t first)
+grow_array_max(void *pp, size_t *cap, size_t need, size_t size, size_t first,
+	       size_t max)
 {
 	size_t n = *cap ? *cap : first;
 	void *p, *q;
@@ -233,6 +236,8 @@ grow_array(void *pp, size_t *cap, size_t need, size_t size, size_t first)
 			return -1;
 		n *= 2;
 	}
+	if (n > max && need <= max)
+		n = max;
 	memcpy(&p, pp, sizeof(p));
 	q = realloc(p, n * size);
 	if (!q)
@@ -240,6 +245,12 @@ grow_array(void *pp, size_t *cap, size_t need, size_t size, size_t first)
 	memcpy(pp, &q, sizeof(q));
 	*cap = n;
 	return 0;
+}
+
+static int
+grow_array(void *pp, size_t *cap, size_t need, size_t size, size_t first)
+{
+	return grow_array_max(pp, cap, need, size, first, SIZE_MAX);
 }
 
 /* ==== Names ==== */
@@ -1141,6 +1152,11 @@ kpi_cohort_add(struct kpi_cohort *c, const struct kpi_csv_record *rec,
 
 /* ==== Pass 2: the table ==== */
 
+static unsigned long long cells_limit(const struct kpi_cohort *c);
+static enum kpi_status check_cells(struct kpi_cohort *c,
+				   unsigned long long need,
+				   struct kpi_error *err);
+
 /* The row of (group, cohort), made with its cells when new. */
 static enum kpi_status
 find_row(struct kpi_cohort *c, uint32_t group, long cohort, struct row **out,
@@ -1149,6 +1165,7 @@ find_row(struct kpi_cohort *c, uint32_t group, long cohort, struct row **out,
 	int32_t key[2] = { (int32_t)group, (int32_t)cohort };
 	const char *part = (const char *)key;
 	size_t len = sizeof(key), slot, ncells;
+	unsigned long long limit;
 	struct row *r;
 	int added;
 	enum kpi_status st;
@@ -1161,10 +1178,13 @@ find_row(struct kpi_cohort *c, uint32_t group, long cohort, struct row **out,
 		return KPI_OK;
 	}
 	ncells = (size_t)(c->asof_idx - cohort + 1);
+	limit = cells_limit(c) - c->nrr_cells;
+	if (c->ncells + ncells > limit)
+		return check_cells(c, c->nrr_cells + c->ncells + ncells, err);
 	if (grow_array(&c->rowv, &c->rows_cap, slot + 1,
 		       sizeof(*c->rowv), 64) != 0 ||
-	    grow_array(&c->cells, &c->cells_cap, c->ncells + ncells,
-		       sizeof(*c->cells), 1024) != 0)
+	    grow_array_max(&c->cells, &c->cells_cap, c->ncells + ncells,
+			   sizeof(*c->cells), 1024, (size_t)limit) != 0)
 		return nomem(err);
 	r = &c->rowv[slot];
 	r->group = group;
@@ -1682,44 +1702,137 @@ far_row_where(const struct far_row *f, const struct far_row *blamed,
 		snprintf(buf, size, "line %lu", f->line);
 }
 
+/* The row of the end that lies out, the one further from its neighbour
+ * inward (a lone typo), into *out, the other end's into *in; that gap. */
+static long
+outlying_row(const struct kpi_cohort *c, const struct far_row **out,
+	     const struct far_row **in)
+{
+	long late = c->last.period - c->last2;
+	long early = c->first2 - c->first.period;
+
+	if (c->first2 == LONG_MAX)	/* a single period */
+		late = early = 0;
+	if (late >= early) {
+		*out = &c->last;
+		*in = &c->first;
+		return late;
+	}
+	*out = &c->first;
+	*in = &c->last;
+	return early;
+}
+
+/* Refuse at row `out`: how far it lies from `in`, then `why`. */
+static enum kpi_status
+blame_row(struct kpi_cohort *c, const struct far_row *out,
+	  const struct far_row *in, const char *why, struct kpi_error *err)
+{
+	char where[96];
+
+	far_row_where(in, out, where, sizeof(where));
+	c->error_input = out->input;
+	kpi_error_set(err, KPI_EPARSE, out->line,
+		      "\"%s\" is %ld %ss %s \"%s\" (%s): %s", out->text,
+		      labs(out->period - in->period),
+		      kpi_period_unit_name(c->opt->every),
+		      out == &c->last ? "after" : "before", in->text, where, why);
+	return kpi_error_column(err, KPI_EPARSE, out->column);
+}
+
 /* Refuse a table spanning more periods than the cap, naming the row of
- * the end that lies out: the one further from its neighbour inward (a
- * lone typo), or the as-of date when it alone makes the span. */
+ * the end that lies out, or the as-of date when it alone makes the span. */
 static enum kpi_status
 check_span(struct kpi_cohort *c, struct kpi_error *err)
 {
 	const char *unit = kpi_period_unit_name(c->opt->every);
 	unsigned long long limit = c->rows * SPAN_PER_ROW + SPAN_FLOOR;
 	const struct far_row *out, *in;
-	char where[96], day[KPI_DATE_BUFSZ];
+	char why[128], day[KPI_DATE_BUFSZ];
 	long span = c->asof_idx - c->pmin + 1;
 
 	if (limit > SPAN_MAX)
 		limit = SPAN_MAX;
 	if (span <= (long)limit)
 		return KPI_OK;
+	snprintf(why, sizeof(why), "a table of %llu rows may span at most %llu %ss",
+		 c->rows, limit, unit);
 	if (c->last.period - c->first.period + 1 <= (long)limit) {
 		kpi_date_format_iso(c->as_of, day);
 		return kpi_error_set(err, KPI_EPARSE, 0,
-				     "the as-of date %s is %ld %ss after the earliest date \"%s\": a table of %llu rows may span at most %llu %ss",
-				     day, span - 1, unit, c->first.text,
-				     c->rows, limit, unit);
+				     "the as-of date %s is %ld %ss after the earliest date \"%s\": %s",
+				     day, span - 1, unit, c->first.text, why);
 	}
-	if (c->last.period - c->last2 >= c->first2 - c->first.period) {
-		out = &c->last;
-		in = &c->first;
-	} else {
-		out = &c->first;
-		in = &c->last;
+	outlying_row(c, &out, &in);
+	return blame_row(c, out, in, why, err);
+}
+
+/* The most cells the tables may hold: the cohort table's (one per group,
+ * cohort and age, 32 bytes each, a line of the long output) and, with
+ * --nrr, the NRR table's (one per group and period, 160 bytes).  The span
+ * cap keeps each cohort's row proportional to the input, but not their
+ * number: 1,000 daily cohorts and one row 90,000 days out pass it with
+ * 1,250 rows and make 90 million cells (2.9 GB, 9 GB of output) per
+ * group.  So the cells too are capped in proportion to the rows, as the
+ * span is, with the same 64 a row: one row can start a cohort and push
+ * the as-of date, so a row is allowed as many cells as it may add
+ * periods.  Beyond 1,000,000 cells (32 MB): a hundred rows of dates
+ * within 10,000 periods always pass (100 cohorts x 10,000 ages), and so
+ * does any table of one group
+ * spanning up to 1,413 periods (k (k + 1) / 2 cells at most: 117 years of
+ * months, 27 of weeks, nearly 4 of days).  At most 10,000,000 (320 MB of
+ * cells, a daily triangle of 12 years; 140,625 rows reach it), so that a
+ * typo 273 years out in a big input is caught too.  Worked examples in
+ * tests/test_cohort.c. */
+#define CELLS_PER_ROW 64
+#define CELLS_FLOOR 1000000
+#define CELLS_MAX 10000000
+
+static unsigned long long
+cells_limit(const struct kpi_cohort *c)
+{
+	unsigned long long limit = c->rows * CELLS_PER_ROW + CELLS_FLOOR;
+
+	return limit < CELLS_MAX ? limit : CELLS_MAX;
+}
+
+/* Refuse tables needing `need` cells when that is over the cap, before
+ * they are made: naming the row of the end that lies out when it makes
+ * half the span or more (a lone typo), the as-of date when it does, and
+ * else the table itself (many cohorts or groups). */
+static enum kpi_status
+check_cells(struct kpi_cohort *c, unsigned long long need,
+	    struct kpi_error *err)
+{
+	const char *unit = kpi_period_unit_name(c->opt->every);
+	unsigned long long limit = cells_limit(c);
+	const struct far_row *out, *in;
+	char what[64], why[160], day[KPI_DATE_BUFSZ];
+	long span = c->asof_idx - c->pmin + 1, gap;
+
+	if (need <= limit)
+		return KPI_OK;
+	if (c->nrr_cells)
+		snprintf(what, sizeof(what), "cohorts x %ss, and groups x %ss",
+			 unit, unit);
+	else
+		snprintf(what, sizeof(what), "cohorts x %ss", unit);
+	snprintf(why, sizeof(why),
+		 "a table of %llu rows may hold at most %llu cells (%s)",
+		 c->rows, limit, what);
+	gap = c->asof_idx - c->last.period;
+	if (gap > 0 && 2 * gap >= span) {
+		kpi_date_format_iso(c->as_of, day);
+		return kpi_error_set(err, KPI_EPARSE, 0,
+				     "the as-of date %s is %ld %ss after the latest date \"%s\": %s",
+				     day, gap, unit, c->last.text, why);
 	}
-	far_row_where(in, out, where, sizeof(where));
-	c->error_input = out->input;
-	kpi_error_set(err, KPI_EPARSE, out->line,
-		      "\"%s\" is %ld %ss %s \"%s\" (%s): a table of %llu rows may span at most %llu %ss",
-		      out->text, labs(out->period - in->period), unit,
-		      out == &c->last ? "after" : "before", in->text, where,
-		      c->rows, limit, unit);
-	return kpi_error_column(err, KPI_EPARSE, out->column);
+	gap = outlying_row(c, &out, &in);
+	if (gap > 0 && 2 * gap >= span)
+		return blame_row(c, out, in, why, err);
+	return kpi_error_set(err, KPI_EPARSE, 0,
+			     "the table needs more than the %llu cells (%s) that %llu rows may make: count by a longer period, or by fewer groups",
+			     limit, what, c->rows);
 }
 
 enum kpi_status
@@ -1762,6 +1875,10 @@ kpi_cohort_finish(struct kpi_cohort *c, struct kpi_error *err)
 		c->group_first[g] = LONG_MAX;
 	if (opt->nrr_lag > 0 && opt->value_col) {
 		nper = (size_t)(c->asof_idx - c->pmin + 1);
+		c->nrr_cells = (unsigned long long)c->ngroups * nper;
+		st = check_cells(c, c->nrr_cells, err);
+		if (st != KPI_OK)
+			goto out;
 		c->nrr = calloc(c->ngroups, sizeof(*c->nrr));
 		if (!c->nrr) {
 			st = nomem(err);
@@ -1867,21 +1984,34 @@ write_group(const struct kpi_cohort *c, struct kpi_csv_writer *w,
 	}
 }
 
+/* Period idx as the output writes it, into buf (KPI_DATE_BUFSZ bytes);
+ * its length, 0 for none. */
+static size_t
+period_text(const struct kpi_cohort *c, const struct kpi_cohort_report *r,
+	    long idx, char *buf)
+{
+	long day = start_of_index(c, idx);
+
+	buf[0] = '\0';
+	if (day == LONG_MIN)
+		return 0;
+	if (r->period_label)
+		return kpi_period_label(day, c->opt->every,
+					&c->opt->common->cal, buf);
+	return kpi_date_format_iso(day, buf);
+}
+
 static void
 write_period(const struct kpi_cohort *c, const struct kpi_cohort_report *r,
 	     struct kpi_csv_writer *w, long idx)
 {
 	char buf[KPI_DATE_BUFSZ];
-	long day = start_of_index(c, idx);
+	size_t len = period_text(c, r, idx, buf);
 
-	if (day == LONG_MIN)
-		kpi_csv_write_empty(w);
-	else if (r->period_label)
-		kpi_csv_write_field(w, buf,
-				    kpi_period_label(day, c->opt->every,
-						     &c->opt->common->cal, buf));
+	if (len)
+		kpi_csv_write_field(w, buf, len);
 	else
-		kpi_csv_write_field(w, buf, kpi_date_format_iso(day, buf));
+		kpi_csv_write_empty(w);
 }
 
 static void
@@ -2067,6 +2197,139 @@ max_cells(const struct kpi_cohort *c)
 	return m;
 }
 
+/* ==== Figures beyond the largest double ====
+ *
+ * Every amount read is finite, so a money figure that is not (a sum past
+ * about 1.8e308, the difference of two such sums, or a ratio whose first
+ * period's revenue is tiny next to a later one) can only come from an
+ * overflow.  It is refused before the output is begun, as kpi-agg and
+ * kpi-pipeline do, rather than written as an empty cell that reads as "no
+ * data".  The records kept between the passes carry no line number, so
+ * the message names the figure's group, cohort and period, not a row. */
+
+#define BEYOND_DOUBLE "lies beyond the largest number a double holds (about 1.8e308)"
+
+/* Whether measure m (revenue, revenue_retention or ltv) of a complete
+ * cell overflowed.  The ratio is also refused when its first period's
+ * revenue did, which would make it 0 or NaN rather than infinite. */
+static int
+money_overflows(const struct values *v, enum kpi_cohort_measure m)
+{
+	switch (m) {
+	case KPI_COHORT_REVENUE:
+		return !isfinite(v->revenue);
+	case KPI_COHORT_REVENUE_RETENTION:
+		return !isfinite(v->revenue0) ||
+		       (v->revenue0 != 0 && !isfinite(v->revenue / v->revenue0));
+	case KPI_COHORT_LTV:
+		/* size >= 1: the mean is finite when the sum is. */
+		return !isfinite(v->cumulative);
+	default:
+		return 0;
+	}
+}
+
+/* The first money measure of v that the report shows (all three in the
+ * long table, --measure's in a --wide one) and that overflowed; -1 when
+ * none did. */
+static int
+shown_overflow(const struct values *v, const struct kpi_cohort_report *r)
+{
+	int m;
+
+	if (!v->complete || v->size == 0)
+		return -1;
+	for (m = KPI_COHORT_REVENUE; m <= KPI_COHORT_LTV; m++)
+		if ((!r->wide || r->measure == (enum kpi_cohort_measure)m) &&
+		    money_overflows(v, (enum kpi_cohort_measure)m))
+			return m;
+	return -1;
+}
+
+/* " of group \"a,b\"" with -g, else "", into buf. */
+static void
+of_group(const struct kpi_cohort *c, uint32_t group, char *buf, size_t size)
+{
+	char text[256];
+
+	buf[0] = '\0';
+	if (!c->opt->ngroup)
+		return;
+	group_text(c, group, 0, text, sizeof(text));
+	snprintf(buf, size, " of group \"%s\"", text);
+}
+
+/* Refuse measure m of a cohort at an age (cohort LONG_MIN: of the
+ * summary). */
+static enum kpi_status
+table_overflow_error(const struct kpi_cohort *c,
+		     const struct kpi_cohort_report *r, int m, uint32_t group,
+		     long cohort, size_t age, struct kpi_error *err)
+{
+	char grp[300], start[KPI_DATE_BUFSZ], period[KPI_DATE_BUFSZ];
+	const char *why = m == KPI_COHORT_REVENUE_RETENTION
+		? "the revenue of age 0 is too small next to it, or the amounts"
+		: "the amounts";
+
+	of_group(c, group, grp, sizeof(grp));
+	if (cohort == LONG_MIN)
+		return kpi_error_set(err, KPI_EINVAL, 0,
+				     "%s of the summary%s at age %zu " BEYOND_DOUBLE ": %s of column %s are too large to add up",
+				     kpi_cohort_measure_name((enum kpi_cohort_measure)m),
+				     grp, age, why, c->opt->value_col);
+	period_text(c, r, cohort, start);
+	period_text(c, r, cohort + (long)age, period);
+	return kpi_error_set(err, KPI_EINVAL, 0,
+			     "%s of cohort %s%s at age %zu (%s) " BEYOND_DOUBLE ": %s of column %s are too large to add up",
+			     kpi_cohort_measure_name((enum kpi_cohort_measure)m),
+			     start, grp, age, period, why, c->opt->value_col);
+}
+
+/* The money figures of the table the report writes, in its order (idx:
+ * the rows sorted; act and pools: scratch of `width` ages). */
+static enum kpi_status
+check_table(const struct kpi_cohort *c, const struct kpi_cohort_report *r,
+	    const size_t *idx, size_t width, unsigned long long *act,
+	    struct pool *pools, struct kpi_error *err)
+{
+	size_t i, j, k;
+	struct values v;
+	int m;
+
+	for (i = 0; i < c->nrows; i = j) {
+		uint32_t group = c->rowv[idx[i]].group;
+
+		for (j = i; j < c->nrows &&
+			    compare_groups(c, group, c->rowv[idx[j]].group) == 0; j++) {
+			const struct row *row = &c->rowv[idx[j]];
+			const struct cell *cells = &c->cells[row->cells];
+			struct kpi_sum cum = { 0, 0 };
+
+			row_active(c, row, r, act);
+			for (k = 0; k < row->ncells; k++) {
+				kpi_sum_add(&cum, kpi_sum_value(&cells[k].revenue));
+				cell_values(c, row, k, act, kpi_sum_value(&cum), &v);
+				m = shown_overflow(&v, r);
+				if (m >= 0)
+					return table_overflow_error(c, r, m, group,
+								    row->cohort, k,
+								    err);
+			}
+		}
+		if (!r->summary)
+			continue;
+		pool_group(c, r, idx + i, j - i, width, act, pools);
+		for (k = 0; k < width; k++) {
+			pool_values(&pools[k], &v);
+			m = shown_overflow(&v, r);
+			if (m >= 0)
+				return table_overflow_error(c, r, m, group, LONG_MIN,
+							    k, err);
+		}
+	}
+	return KPI_OK;
+}
+
 enum kpi_status
 kpi_cohort_write(struct kpi_cohort *c, const struct kpi_cohort_report *r,
 		 struct kpi_csv_writer *w, struct kpi_error *err)
@@ -2088,6 +2351,18 @@ kpi_cohort_write(struct kpi_cohort *c, const struct kpi_cohort_report *r,
 			return st;
 	}
 	width = max_cells(c);
+	if (c->nrows) {
+		st = sorted_rows(c, &idx, err);
+		if (st != KPI_OK)
+			return st;
+		act = malloc(width * sizeof(*act));
+		pools = malloc(width * sizeof(*pools));
+		st = !act || !pools ? nomem(err) : KPI_OK;
+		if (st == KPI_OK && have_value)
+			st = check_table(c, r, idx, width, act, pools, err);
+		if (st != KPI_OK)
+			goto out;
+	}
 	write_group_header(c, w);
 	if (r->wide) {
 		char name[32];
@@ -2103,19 +2378,6 @@ kpi_cohort_write(struct kpi_cohort *c, const struct kpi_cohort_report *r,
 			kpi_csv_write_str(w, long_cols[i]);
 	}
 	kpi_csv_end_row(w);
-	if (c->nrows == 0)
-		return kpi_csv_writer_status(w);
-	st = sorted_rows(c, &idx, err);
-	if (st != KPI_OK)
-		return st;
-	act = malloc(width * sizeof(*act));
-	pools = malloc(width * sizeof(*pools));
-	if (!act || !pools) {
-		free(act);
-		free(pools);
-		free(idx);
-		return nomem(err);
-	}
 	for (i = 0; i < c->nrows; i = j) {
 		uint32_t group = c->rowv[idx[i]].group;
 		unsigned long long total = 0;
@@ -2187,10 +2449,12 @@ kpi_cohort_write(struct kpi_cohort *c, const struct kpi_cohort_report *r,
 		if (r->wide)
 			kpi_csv_end_row(w);
 	}
+	st = kpi_csv_writer_status(w);
+out:
 	free(pools);
 	free(act);
 	free(idx);
-	return kpi_csv_writer_status(w);
+	return st;
 }
 
 static void
@@ -2201,6 +2465,139 @@ write_ratio(struct kpi_csv_writer *w, const struct kpi_cohort_report *r,
 		kpi_csv_write_empty(w);
 	else
 		kpi_csv_write_double(w, num / den, r->precision);
+}
+
+/* The money columns of the NRR table, in their order. */
+enum {
+	NRR_START, NRR_RETAINED, NRR_EXPANSION, NRR_CONTRACTION, NRR_CHURNED,
+	NRR_NEW, NRR_REACTIVATED, NRR_NRR, NRR_GRR, NRR_MONEY
+};
+
+static const char *const nrr_money_cols[NRR_MONEY] = {
+	"start_revenue", "retained_revenue", "expansion", "contraction",
+	"churned_revenue", "new_revenue", "reactivated_revenue", "nrr", "grr",
+};
+
+/* The money figures of one NRR row into m[]: NaN where the column is
+ * empty by design, which is every one after start_revenue in a period not
+ * over (`over` 0), and the ratios when nothing started. */
+static void
+nrr_money(const struct nrr_cell *x, const struct kpi_cohort_report *r,
+	  int over, double *m)
+{
+	double start = kpi_sum_value(&x->start_rev);
+	int i;
+
+	for (i = 0; i < NRR_MONEY; i++)
+		m[i] = NAN;
+	m[NRR_START] = start;
+	if (!over)
+		return;
+	m[NRR_RETAINED] = kpi_sum_value(&x->retained_rev);
+	m[NRR_EXPANSION] = kpi_sum_value(&x->expansion);
+	m[NRR_CONTRACTION] = kpi_sum_value(&x->contraction);
+	m[NRR_CHURNED] = kpi_sum_value(&x->churned);
+	m[NRR_NEW] = kpi_sum_value(&x->fresh_rev);
+	m[NRR_REACTIVATED] = kpi_sum_value(&x->reactivated_rev);
+	if (start == 0)
+		return;
+	m[NRR_NRR] = (m[NRR_RETAINED] +
+		      (r->include_reactivated ? m[NRR_REACTIVATED] : 0)) / start;
+	m[NRR_GRR] = kpi_sum_value(&x->gross) / start;
+}
+
+/* The first of m[] (from nrr_money()) that overflowed; -1 when none. */
+static int
+nrr_overflow(const double *m, int over)
+{
+	int i;
+
+	for (i = 0; i < NRR_MONEY; i++) {
+		if ((i > NRR_START && !over) || (i >= NRR_NRR && m[NRR_START] == 0))
+			break;
+		if (!isfinite(m[i]))
+			return i;
+	}
+	return -1;
+}
+
+static enum kpi_status
+nrr_overflow_error(const struct kpi_cohort *c,
+		   const struct kpi_cohort_report *r, int i, uint32_t group,
+		   long q, struct kpi_error *err)
+{
+	char grp[300], period[KPI_DATE_BUFSZ];
+
+	of_group(c, group, grp, sizeof(grp));
+	period_text(c, r, q, period);
+	return kpi_error_set(err, KPI_EINVAL, 0,
+			     "%s of period %s%s " BEYOND_DOUBLE ": %s of column %s are too large to add up",
+			     nrr_money_cols[i], period, grp,
+			     i >= NRR_NRR ? "the start revenue is too small next to the revenue after it, or the amounts"
+					  : "the amounts",
+			     c->opt->value_col);
+}
+
+/* The rows of the NRR table, groups in the order `groups`; with w NULL,
+ * only check that no money figure overflowed. */
+static enum kpi_status
+nrr_rows(const struct kpi_cohort *c, const struct kpi_cohort_report *r,
+	 const uint32_t *groups, struct kpi_csv_writer *w,
+	 struct kpi_error *err)
+{
+	double m[NRR_MONEY];
+	size_t i;
+	long q;
+	int k;
+
+	for (i = 0; i < c->ngroups; i++) {
+		uint32_t grp = groups[i];
+
+		if (c->group_first[grp] == LONG_MAX)
+			continue;	/* every row of it was rejected */
+		for (q = c->group_first[grp] + c->opt->nrr_lag; q <= c->asof_idx;
+		     q++) {
+			const struct nrr_cell *x = &c->nrr[grp][q - c->pmin];
+			int over = q <= c->last_complete;
+
+			nrr_money(x, r, over, m);
+			if (!w) {
+				k = nrr_overflow(m, over);
+				if (k >= 0)
+					return nrr_overflow_error(c, r, k, grp, q,
+								  err);
+				continue;
+			}
+			write_group(c, w, grp);
+			write_period(c, r, w, q);
+			kpi_csv_write_long(w, (long long)x->start);
+			/* A period not over: only its start is known; the
+			 * columns after start_revenue are empty (NaN). */
+			if (over) {
+				kpi_csv_write_long(w, (long long)x->retained);
+				write_ratio(w, r, (double)x->retained,
+					    (double)x->start);
+			} else {
+				kpi_csv_write_empty(w);
+				kpi_csv_write_empty(w);
+			}
+			for (k = NRR_START; k <= NRR_CHURNED; k++)
+				kpi_csv_write_double(w, m[k], r->precision);
+			if (over)
+				kpi_csv_write_long(w, (long long)x->fresh);
+			else
+				kpi_csv_write_empty(w);
+			kpi_csv_write_double(w, m[NRR_NEW], r->precision);
+			if (over)
+				kpi_csv_write_long(w, (long long)x->reactivated);
+			else
+				kpi_csv_write_empty(w);
+			for (k = NRR_REACTIVATED; k < NRR_MONEY; k++)
+				kpi_csv_write_double(w, m[k], r->precision);
+			kpi_csv_end_row(w);
+		}
+	}
+	return KPI_OK;
 }
 
 enum kpi_status
@@ -2216,7 +2613,6 @@ kpi_cohort_write_nrr(struct kpi_cohort *c, const struct kpi_cohort_report *r,
 	};
 	uint32_t *groups = NULL;
 	size_t i, g;
-	long q;
 	enum kpi_status st;
 
 	if (!c->finished) {
@@ -2227,69 +2623,26 @@ kpi_cohort_write_nrr(struct kpi_cohort *c, const struct kpi_cohort_report *r,
 	if (c->opt->nrr_lag <= 0 || !c->opt->value_col)
 		return kpi_error_set(err, KPI_EINVAL, 0,
 				     "net revenue retention needs an amount column and a lag");
+	if (c->nrr) {
+		groups = malloc(c->ngroups * sizeof(*groups));
+		if (!groups)
+			return nomem(err);
+		for (g = 0; g < c->ngroups; g++)
+			groups[g] = (uint32_t)g;
+		sorting = c;
+		qsort(groups, c->ngroups, sizeof(*groups), compare_group_slots);
+		st = nrr_rows(c, r, groups, NULL, err);
+		if (st != KPI_OK) {
+			free(groups);
+			return st;
+		}
+	}
 	write_group_header(c, w);
 	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
 		kpi_csv_write_str(w, cols[i]);
 	kpi_csv_end_row(w);
-	if (!c->nrr)
-		return kpi_csv_writer_status(w);
-	groups = malloc(c->ngroups * sizeof(*groups));
-	if (!groups)
-		return nomem(err);
-	for (g = 0; g < c->ngroups; g++)
-		groups[g] = (uint32_t)g;
-	sorting = c;
-	qsort(groups, c->ngroups, sizeof(*groups), compare_group_slots);
-	for (i = 0; i < c->ngroups; i++) {
-		uint32_t grp = groups[i];
-
-		if (c->group_first[grp] == LONG_MAX)
-			continue;	/* every row of it was rejected */
-		for (q = c->group_first[grp] + c->opt->nrr_lag; q <= c->asof_idx;
-		     q++) {
-			const struct nrr_cell *x = &c->nrr[grp][q - c->pmin];
-			double start = kpi_sum_value(&x->start_rev);
-			double retained = kpi_sum_value(&x->retained_rev);
-			double react = kpi_sum_value(&x->reactivated_rev);
-			int m;
-
-			write_group(c, w, grp);
-			write_period(c, r, w, q);
-			kpi_csv_write_long(w, (long long)x->start);
-			if (q > c->last_complete) {
-				/* The period is not over: only its start is
-				 * known; the columns after start_revenue are
-				 * empty. */
-				kpi_csv_write_empty(w);
-				kpi_csv_write_empty(w);
-				kpi_csv_write_double(w, start, r->precision);
-				for (m = 5; m < (int)(sizeof(cols) / sizeof(cols[0])); m++)
-					kpi_csv_write_empty(w);
-				kpi_csv_end_row(w);
-				continue;
-			}
-			kpi_csv_write_long(w, (long long)x->retained);
-			write_ratio(w, r, (double)x->retained, (double)x->start);
-			kpi_csv_write_double(w, start, r->precision);
-			kpi_csv_write_double(w, retained, r->precision);
-			kpi_csv_write_double(w, kpi_sum_value(&x->expansion),
-					     r->precision);
-			kpi_csv_write_double(w, kpi_sum_value(&x->contraction),
-					     r->precision);
-			kpi_csv_write_double(w, kpi_sum_value(&x->churned),
-					     r->precision);
-			kpi_csv_write_long(w, (long long)x->fresh);
-			kpi_csv_write_double(w, kpi_sum_value(&x->fresh_rev),
-					     r->precision);
-			kpi_csv_write_long(w, (long long)x->reactivated);
-			kpi_csv_write_double(w, react, r->precision);
-			write_ratio(w, r,
-				    retained + (r->include_reactivated ? react : 0),
-				    start);
-			write_ratio(w, r, kpi_sum_value(&x->gross), start);
-			kpi_csv_end_row(w);
-		}
-	}
+	if (c->nrr)
+		nrr_rows(c, r, groups, w, err);
 	free(groups);
 	return kpi_csv_writer_status(w);
 }

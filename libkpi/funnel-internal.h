@@ -168,6 +168,9 @@ void funnel_write_group_header(const struct kpi_funnel *f,
 			       struct kpi_csv_writer *w);
 void funnel_write_group(const struct kpi_funnel *f, struct kpi_csv_writer *w,
 			size_t slot);
+/* "a,b" for group `slot`, for messages (cut to fit `size`). */
+void funnel_group_text(const struct kpi_funnel *f, size_t slot, char *buf,
+		       size_t size);
 /* rate, lo, hi of x out of n: empty unless judged and n >= min_n. */
 void funnel_write_rate(struct kpi_csv_writer *w,
 		       const struct kpi_funnel_report_options *r,
@@ -178,5 +181,9 @@ long funnel_cohort(const struct kpi_funnel_report_options *r,
 		   const struct deal_view *v);
 void funnel_write_cohort(struct kpi_csv_writer *w,
 			 const struct kpi_funnel_report_options *r, long cohort);
+/* The cohort as written, into buf (KPI_DATE_BUFSZ bytes); its length, 0
+ * (and "") when unknown. */
+size_t funnel_cohort_text(const struct kpi_funnel_report_options *r,
+			  long cohort, char *buf);
 
 #endif

@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,6 +129,24 @@ funnel_write_group(const struct kpi_funnel *f, struct kpi_csv_writer *w,
 }
 
 void
+funnel_group_text(const struct kpi_funnel *f, size_t slot, char *buf,
+		  size_t size)
+{
+	size_t i, len = 0, plen;
+
+	buf[0] = '\0';
+	for (i = 0; i < f->opt->ngroup && len + 1 < size; i++) {
+		const char *p = kpi_group_part(f->groups, slot, i, &plen);
+		int n = snprintf(buf + len, size - len, "%s%.*s", i ? "," : "",
+				 (int)(plen < INT_MAX ? plen : INT_MAX), p);
+
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+}
+
+void
 funnel_write_group_header(const struct kpi_funnel *f, struct kpi_csv_writer *w)
 {
 	size_t i;
@@ -159,13 +178,19 @@ funnel_write_cohort(struct kpi_csv_writer *w,
 {
 	char buf[KPI_DATE_BUFSZ];
 
+	kpi_csv_write_field(w, buf, funnel_cohort_text(r, cohort, buf));
+}
+
+size_t
+funnel_cohort_text(const struct kpi_funnel_report_options *r, long cohort,
+		   char *buf)
+{
+	buf[0] = '\0';
 	if (cohort == LONG_MIN)
-		kpi_csv_write_empty(w);
-	else if (r->period_label)
-		kpi_csv_write_field(w, buf, kpi_period_label(cohort, r->every,
-							     r->cal, buf));
-	else
-		kpi_csv_write_field(w, buf, kpi_date_format_iso(cohort, buf));
+		return 0;
+	if (r->period_label)
+		return kpi_period_label(cohort, r->every, r->cal, buf);
+	return kpi_date_format_iso(cohort, buf);
 }
 
 /* The cohort of a deal: the period it entered the first stage in. */

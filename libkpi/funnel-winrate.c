@@ -167,6 +167,34 @@ write_header(const struct kpi_funnel *f, const struct kpi_funnel_report_options 
 	kpi_csv_end_row(w);
 }
 
+/* The money figures of a cell as written, NaN where the column is empty
+ * by design (no won deal, no win rate, no cycle); the velocity and its
+ * rate and cycle only for that report. */
+struct money {
+	double won, closed, won_mean;
+	double rate, cycle, velocity;
+};
+
+static void
+cell_money(const struct win_cell *c, const struct kpi_funnel_report_options *r,
+	   int velocity, struct money *m)
+{
+	unsigned long closed = c->won + c->lost;
+
+	m->won = kpi_sum_value(&c->amount.won);
+	m->closed = kpi_sum_value(&c->amount.all);
+	m->won_mean = kpi_moments_mean(&c->won_size);
+	m->rate = m->cycle = m->velocity = NAN;
+	if (!velocity)
+		return;
+	if (closed && closed >= r->min_n)
+		m->rate = (double)c->won / (double)closed;
+	m->cycle = cycle_mean(c);
+	if (m->cycle > 0)
+		m->velocity = (double)c->open_qualified * m->rate *
+			      m->won_mean / m->cycle;
+}
+
 static double
 median_of(struct kpi_values *vs)
 {
@@ -184,6 +212,7 @@ write_cell(const struct kpi_funnel *f, struct win_cell *c,
 	struct kpi_km *km = NULL;
 	struct kpi_cif *cif = NULL;
 	double ratio, lo, hi, med = NAN, med_lo = NAN, med_hi = NAN;
+	struct money m;
 	int *event = NULL;
 	size_t i;
 	int p = r->precision;
@@ -213,15 +242,16 @@ write_cell(const struct kpi_funnel *f, struct win_cell *c,
 	kpi_csv_write_long(w, (long long)c->open);
 	kpi_csv_write_long(w, (long long)c->stale);
 	funnel_write_rate(w, r, c->won, c->won + c->lost, 1);
-	kpi_csv_write_double(w, kpi_sum_value(&c->amount.won), p);
-	kpi_csv_write_double(w, kpi_sum_value(&c->amount.all), p);
+	cell_money(c, r, 0, &m);
+	kpi_csv_write_double(w, m.won, p);
+	kpi_csv_write_double(w, m.closed, p);
 	ratio = lo = hi = NAN;
 	if (c->won + c->lost >= r->min_n)
 		kpi_wprop_interval(&c->amount, r->level, &ratio, &lo, &hi, NULL);
 	kpi_csv_write_double(w, ratio, p);
 	kpi_csv_write_double(w, lo, p);
 	kpi_csv_write_double(w, hi, p);
-	kpi_csv_write_double(w, kpi_moments_mean(&c->won_size), p);
+	kpi_csv_write_double(w, m.won_mean, p);
 	kpi_csv_write_double(w, median_of(&c->won_sizes), p);
 	kpi_csv_write_long(w, (long long)c->cycle.n);
 	kpi_csv_write_double(w, cycle_mean(c), p);
@@ -265,20 +295,17 @@ write_velocity_cell(const struct kpi_funnel *f, struct win_cell *c,
 		    const struct kpi_funnel_report_options *r,
 		    struct kpi_csv_writer *w, struct kpi_error *err)
 {
-	unsigned long closed = c->won + c->lost;
-	double rate = closed && closed >= r->min_n
-		      ? (double)c->won / (double)closed : NAN;
-	double size = kpi_moments_mean(&c->won_size), cycle = cycle_mean(c);
+	struct money m;
+
+	cell_money(c, r, 1, &m);
 	funnel_write_group(f, w, (size_t)c->group);
 	if (r->has_every)
 		funnel_write_cohort(w, r, c->cohort);
 	kpi_csv_write_long(w, (long long)c->open_qualified);
-	kpi_csv_write_double(w, rate, r->precision);
-	kpi_csv_write_double(w, size, r->precision);
-	kpi_csv_write_double(w, cycle, r->precision);
-	kpi_csv_write_double(w, cycle > 0 ? (double)c->open_qualified * rate *
-					    size / cycle : NAN,
-			     r->precision);
+	kpi_csv_write_double(w, m.rate, r->precision);
+	kpi_csv_write_double(w, m.won_mean, r->precision);
+	kpi_csv_write_double(w, m.cycle, r->precision);
+	kpi_csv_write_double(w, m.velocity, r->precision);
 	kpi_csv_end_row(w);
 	return KPI_OK;
 }
@@ -296,6 +323,56 @@ compare_cells(const void *pa, const void *pb)
 	if (a->rank[a->c->group] != b->rank[b->c->group])
 		return a->rank[a->c->group] < b->rank[b->c->group] ? -1 : 1;
 	return (a->c->cohort > b->c->cohort) - (a->c->cohort < b->c->cohort);
+}
+
+/* Every amount read is finite, so a money figure that is not can only
+ * come from an overflow: refused before the output is begun, as kpi-agg
+ * and kpi-pipeline do, rather than written as an empty cell that reads as
+ * "no data".  The cells are checked in output order, so the first named
+ * is the first the output would have shown. */
+static enum kpi_status
+check_money(const struct kpi_funnel *f,
+	    const struct kpi_funnel_report_options *r,
+	    const struct cell_sort *order, size_t n, int velocity,
+	    struct kpi_error *err)
+{
+	char group[256], cohort[KPI_DATE_BUFSZ];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct win_cell *c = order[i].c;
+		const char *name = NULL;
+		struct money m;
+
+		cell_money(c, r, velocity, &m);
+		if (!velocity && !isfinite(m.won))
+			name = "won_amount";
+		else if (!velocity && !isfinite(m.closed))
+			name = "closed_amount";
+		else if (c->won_size.n && !isfinite(m.won_mean))
+			name = "won_mean";
+		else if (isinf(m.velocity))
+			name = "velocity";
+		if (!name)
+			continue;
+		funnel_group_text(f, (size_t)c->group, group, sizeof(group));
+		cohort[0] = '\0';
+		if (r->has_every)
+			funnel_cohort_text(r, c->cohort, cohort);
+		return kpi_error_set(err, KPI_EINVAL, 0,
+				     "%s%s%s%s%s%s%s lies beyond the largest number a double holds (about 1.8e308): %s%s%s",
+				     name,
+				     f->opt->ngroup ? " of group \"" : "",
+				     group, f->opt->ngroup ? "\"" : "",
+				     r->has_every ? " in cohort " : "",
+				     r->has_every && !cohort[0] ? "(unknown)" : "",
+				     cohort,
+				     strcmp(name, "velocity") == 0
+				     ? "open_qualified x win_rate x won_mean / cycle_mean is too large" : "the amounts of column ",
+				     strcmp(name, "velocity") == 0 ? "" : f->opt->amount_col,
+				     strcmp(name, "velocity") == 0 ? "" : " are too large to add up");
+	}
+	return KPI_OK;
 }
 
 static enum kpi_status
@@ -358,6 +435,10 @@ write_cells(struct kpi_funnel *f, const struct kpi_funnel_report_options *r,
 			order[i].c = &cells[i];
 		}
 		qsort(order, ncells, sizeof(*order), compare_cells);
+		if (f->has_amount)
+			st = check_money(f, r, order, ncells, velocity, err);
+	}
+	if (st == KPI_OK) {
 		if (velocity)
 			write_velocity_header(f, r, w);
 		else

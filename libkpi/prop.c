@@ -1,5 +1,6 @@
 /* prop.c - binomial proportion intervals, tests of equal proportions, and
  * the amount-weighted win rate. */
+#include <limits.h>
 #include <math.h>
 #include <strings.h>
 
@@ -283,26 +284,55 @@ kpi_wprop_init(struct kpi_wprop *w)
 	w->n = 0;
 	w->won = zero;
 	w->all = zero;
+	w->sq_exp = INT_MIN;
 	w->won_sq = zero;
 	w->lost_sq = zero;
+}
+
+/* Both sums of squares into the units of 2^(2 e), e >= w->sq_exp: a
+ * multiplication by a power of two, exact but for what falls below the
+ * smallest double next to the new largest square. */
+static void
+wprop_rescale(struct kpi_wprop *w, int e)
+{
+	int shift;
+
+	if (w->sq_exp == INT_MIN) {
+		w->sq_exp = e;
+		return;
+	}
+	shift = 2 * (w->sq_exp - e);
+	w->won_sq.sum = ldexp(w->won_sq.sum, shift);
+	w->won_sq.comp = ldexp(w->won_sq.comp, shift);
+	w->lost_sq.sum = ldexp(w->lost_sq.sum, shift);
+	w->lost_sq.comp = ldexp(w->lost_sq.comp, shift);
+	w->sq_exp = e;
 }
 
 enum kpi_status
 kpi_wprop_add(struct kpi_wprop *w, double amount, int won,
 	      struct kpi_error *err)
 {
+	double scaled;
+	int e;
+
 	if (!isfinite(amount) || amount < 0.0)
 		return kpi_error_set(err, KPI_EINVAL, 0,
 				     "amount %g is not a finite number >= 0",
 				     amount);
 	w->n++;
 	kpi_sum_add(&w->all, amount);
-	if (won) {
+	if (won)
 		kpi_sum_add(&w->won, amount);
-		kpi_sum_add(&w->won_sq, amount * amount);
-	} else {
-		kpi_sum_add(&w->lost_sq, amount * amount);
-	}
+	if (amount == 0)
+		return KPI_OK;
+	/* amount = m 2^e with m in [1/2, 1): 2^e is the least power of two
+	 * above it. */
+	frexp(amount, &e);
+	if (e > w->sq_exp)
+		wprop_rescale(w, e);
+	scaled = ldexp(amount, -w->sq_exp);
+	kpi_sum_add(won ? &w->won_sq : &w->lost_sq, scaled * scaled);
 	return KPI_OK;
 }
 
@@ -316,11 +346,20 @@ sum_merge(struct kpi_sum *a, const struct kpi_sum *b)
 void
 kpi_wprop_merge(struct kpi_wprop *a, const struct kpi_wprop *b)
 {
+	struct kpi_wprop bb = *b;
+
 	a->n += b->n;
 	sum_merge(&a->won, &b->won);
 	sum_merge(&a->all, &b->all);
-	sum_merge(&a->won_sq, &b->won_sq);
-	sum_merge(&a->lost_sq, &b->lost_sq);
+	if (bb.sq_exp == INT_MIN)
+		return;
+	/* Bring both to the larger scale. */
+	if (bb.sq_exp > a->sq_exp)
+		wprop_rescale(a, bb.sq_exp);
+	else
+		wprop_rescale(&bb, a->sq_exp);
+	sum_merge(&a->won_sq, &bb.won_sq);
+	sum_merge(&a->lost_sq, &bb.lost_sq);
 }
 
 /* Cochran (1977), chapter 6: v(R) = sum((y_i - R a_i)^2) / ((n - 1) n abar^2).
@@ -339,7 +378,7 @@ kpi_wprop_interval(const struct kpi_wprop *w, double level, double *ratio,
 				     "confidence level %g is not between 0 "
 				     "and 1", level);
 	all = kpi_sum_value(&w->all);
-	if (w->n == 0 || !(all > 0.0)) {
+	if (w->n == 0 || !(all > 0.0) || isinf(all)) {
 		*ratio = NAN;
 		*lo = NAN;
 		*hi = NAN;
@@ -352,9 +391,11 @@ kpi_wprop_interval(const struct kpi_wprop *w, double level, double *ratio,
 		*hi = NAN;
 		return KPI_OK;
 	}
+	/* In the units of the squares: all / 2^sq_exp lies in [1/2, n]. */
 	nd = (double)w->n;
 	ss = (1.0 - r) * (1.0 - r) * kpi_sum_value(&w->won_sq) +
 	     r * r * kpi_sum_value(&w->lost_sq);
+	all = ldexp(all, -w->sq_exp);
 	var = ss / (nd - 1.0) * nd / (all * all);
 	se = sqrt(var);
 	z = z_two_sided(level);

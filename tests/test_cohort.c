@@ -838,7 +838,8 @@ add_dated(struct kpi_cohort *c, unsigned long line, const char *id, long day,
 }
 
 static struct kpi_cohort *
-daily_engine(struct kpi_cohort_options *o, struct kpi_csv_header **h)
+daily_engine_lag(struct kpi_cohort_options *o, struct kpi_csv_header **h,
+		 long lag)
 {
 	const char *names[] = { "customer", "date", "amount" };
 	struct kpi_csv_record rec = { names, 3, 1, "", 0 };
@@ -846,11 +847,17 @@ daily_engine(struct kpi_cohort_options *o, struct kpi_csv_header **h)
 	struct kpi_error err;
 
 	o->every = KPI_PERIOD_DAY;
-	o->nrr_lag = 1;
+	o->nrr_lag = lag;
 	assert_int_equal(kpi_cohort_new(&c, o, &err), KPI_OK);
 	assert_int_equal(kpi_csv_header_new(h, &rec, &err), KPI_OK);
 	assert_int_equal(kpi_cohort_header(c, *h, &err), KPI_OK);
 	return c;
+}
+
+static struct kpi_cohort *
+daily_engine(struct kpi_cohort_options *o, struct kpi_csv_header **h)
+{
+	return daily_engine_lag(o, h, 1);
 }
 
 /* The cap, worked by hand: two rows allow 64 x 2 + 10,000 = 10,128 daily
@@ -930,6 +937,234 @@ test_span_blames_the_outlying_row_or_the_as_of_date(void **state)
 	kpi_csv_header_free(h);
 }
 
+/* ==== A table of cells out of proportion ==== */
+
+/* 601 customers, one a day from 2026-01-01 (lines 2 to 602), and line
+ * 603: `last_id` on day 2027.  Worked by hand: 602 rows allow 64 x 602 +
+ * 1,000,000 = 1,038,528 cells.  The cohort of day i holds ages 0 to 2027
+ * - i, so the 601 cohorts hold sum(2028 - i, i = 0..600) = 601 x 2028 -
+ * 600 x 601 / 2 = 1,218,828 - 180,300 = 1,038,528 cells: exactly the cap
+ * when line 603 is a return of customer k0, one more (the 1-cell cohort of
+ * day 2027) when it is a new customer, and 2,028 more (one group x 2,028
+ * days) with the NRR table.  The span, 2,028 days, is well within 64 x
+ * 602 + 10,000. */
+static enum kpi_status
+cells_case(const char *last_id, long lag, struct kpi_error *err,
+	   struct kpi_cohort_stats *stats)
+{
+	struct kpi_cohort_options o = options();
+	struct kpi_csv_header *h = NULL;
+	struct kpi_cohort *c = daily_engine_lag(&o, &h, lag);
+	long first = 20454;	/* 2026-01-01 */
+	char id[16];
+	enum kpi_status st;
+	int i;
+
+	kpi_cohort_input(c, "a.csv");
+	for (i = 0; i <= 600; i++) {
+		snprintf(id, sizeof(id), "k%d", i);
+		add_dated(c, (unsigned long)i + 2, id, first + i, KPI_OK);
+	}
+	add_dated(c, 603, last_id, first + 2027, KPI_OK);
+	st = kpi_cohort_finish(c, err);
+	kpi_cohort_stats(c, stats);
+	if (st != KPI_OK) {
+		assert_int_equal(err->line, 603);
+		assert_string_equal(err->column, "date");
+		assert_string_equal(kpi_cohort_error_input(c), "a.csv");
+		assert_non_null(strstr(err->msg,
+				       "\"2031-07-21\" is 2027 days after \"2026-01-01\" (line 2): a table of 602 rows may hold at most 1038528 cells"));
+	}
+	kpi_cohort_free(c);
+	kpi_csv_header_free(h);
+	return st;
+}
+
+static void
+test_cells_are_capped_by_rows(void **state)
+{
+	struct kpi_cohort_stats stats;
+	struct kpi_error err;
+
+	assert_int_equal(cells_case("k0", 0, &err, &stats), KPI_OK);
+	assert_int_equal(stats.cohorts, 601);
+	assert_int_equal(cells_case("z", 0, &err, &stats), KPI_EPARSE);
+	assert_int_equal(cells_case("k0", 1, &err, &stats), KPI_EPARSE);
+	assert_non_null(strstr(err.msg, "(cohorts x days, and groups x days)"));
+}
+
+/* No row lies out: 150 customers, one every 130 days.  By hand: 150 rows
+ * allow 64 x 150 + 1,000,000 = 1,009,600 cells and a span of 64 x 150 +
+ * 10,000 = 19,600 days; the span is 149 x 130 + 1 = 19,371 days and the
+ * cells sum(19,371 - 130 i, i = 0..149) = 150 x 19,371 - 130 x 11,175 =
+ * 1,452,900.  The largest gap, 130 days, is far from half the span, so
+ * the table is named, not a row.  Then 150 customers on consecutive days
+ * with an as-of date 9,000 days after the first: sum(9,001 - i, i =
+ * 0..149) = 1,350,150 - 11,175 = 1,338,975 cells, and the as-of date,
+ * 8,851 days after the latest, is named. */
+static void
+test_cells_cap_names_the_table_or_the_as_of_date(void **state)
+{
+	struct kpi_cohort_options o = options();
+	struct kpi_csv_header *h = NULL;
+	struct kpi_cohort *c;
+	struct kpi_error err;
+	long first = 20454;	/* 2026-01-01 */
+	char id[16];
+	int i, as_of;
+
+	for (as_of = 0; as_of <= 1; as_of++) {
+		o.has_as_of = as_of;
+		o.as_of = first + 9000;
+		c = daily_engine_lag(&o, &h, 0);
+		for (i = 0; i < 150; i++) {
+			snprintf(id, sizeof(id), "k%d", i);
+			add_dated(c, (unsigned long)i + 2, id,
+				  first + (as_of ? i : 130 * i), KPI_OK);
+		}
+		assert_int_equal(kpi_cohort_finish(c, &err), KPI_EPARSE);
+		assert_int_equal(err.line, 0);
+		assert_null(kpi_cohort_error_input(c));
+		if (as_of)
+			assert_non_null(strstr(err.msg,
+					       "the as-of date 2050-08-23 is 8851 days after the latest date \"2026-05-30\": a table of 150 rows may hold at most 1009600 cells"));
+		else
+			assert_non_null(strstr(err.msg,
+					       "the table needs more than the 1009600 cells (cohorts x days) that 150 rows may make"));
+		kpi_cohort_free(c);
+		kpi_csv_header_free(h);
+		h = NULL;
+	}
+}
+
+/* ==== Figures beyond the largest double ==== */
+
+/* Write the table (or NRR) of `csv`, which must be refused: the status
+ * and message into *err; fails the test if anything was written. */
+static enum kpi_status
+refused(const char *csv, const struct kpi_cohort_options *opt,
+	const struct kpi_cohort_report *rep, int nrr, struct kpi_error *err)
+{
+	FILE *in = fmemopen((void *)(uintptr_t)csv, strlen(csv), "r");
+	struct run r = { 0 };
+	struct kpi_csv_writer w;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *o = open_memstream(&out, &len);
+	enum kpi_status st;
+
+	assert_non_null(in);
+	assert_non_null(o);
+	assert_int_equal(kpi_cohort_new(&r.cohort, opt, err), KPI_OK);
+	assert_int_equal(kpi_csv_read(in, NULL, run_header, run_row, &r, err),
+			 KPI_OK);
+	assert_int_equal(kpi_cohort_finish(r.cohort, err), KPI_OK);
+	kpi_csv_writer_init(&w, o);
+	st = nrr ? kpi_cohort_write_nrr(r.cohort, rep, &w, err)
+		 : kpi_cohort_write(r.cohort, rep, &w, err);
+	fclose(o);
+	assert_string_equal(out, "");
+	free(out);
+	fclose(in);
+	kpi_cohort_free(r.cohort);
+	kpi_csv_header_free(r.header);
+	return st;
+}
+
+/* DBL_MAX is about 1.7977e308.  By hand: 8e307 + 8e307 = 1.6e308 still
+ * fits, so that table is written, its LTV 1.6e308 / 2 = 8e307; 1e308 +
+ * 1.5e308 = 2.5e308 does not, and is refused before the header, naming
+ * the cohort and age, whether the sum is the cell's or --summary's pool
+ * of two cohorts of 1e308 and 1.5e308 at age 0.  A --wide table of logo
+ * retention shows no revenue, so it is written. */
+static void
+test_revenue_beyond_a_double_is_refused_before_output(void **state)
+{
+	static const char fits[] =
+		"customer,date,amount\n"
+		"a,2026-01-05,8e307\n"
+		"b,2026-01-20,8e307\n";
+	static const char cell[] =
+		"customer,date,amount\n"
+		"a,2026-01-05,1e308\n"
+		"b,2026-01-20,1.5e308\n";
+	static const char pooled[] =
+		"customer,date,amount\n"
+		"a,2026-01-05,1e308\n"
+		"b,2026-02-05,1.5e308\n";
+	struct kpi_cohort_options o = options();
+	struct kpi_cohort_report r = report();
+	struct kpi_error err;
+	char *out;
+
+	o.has_as_of = 1;
+	o.as_of = 20484;	/* 2026-01-31: January is over */
+	out = run_text(fits, &o, &r, 0, NULL);
+	assert_close(field(out, "2026-01-01,0,", REVENUE), 1.6e308, 1e293);
+	assert_close(field(out, "2026-01-01,0,", LTV), 8e307, 1e292);
+	free(out);
+
+	assert_int_equal(refused(cell, &o, &r, 0, &err), KPI_EINVAL);
+	assert_non_null(strstr(err.msg,
+			       "revenue of cohort 2026-01-01 at age 0 (2026-01-01) lies beyond the largest number a double holds"));
+	assert_non_null(strstr(err.msg, "column amount"));
+
+	r.wide = 1;
+	r.measure = KPI_COHORT_RETENTION;
+	out = run_text(cell, &o, &r, 0, NULL);
+	assert_string_equal(out, "cohort,size,age_0\n2026-01-01,2,1\n");
+	free(out);
+	r.measure = KPI_COHORT_LTV;
+	assert_int_equal(refused(cell, &o, &r, 0, &err), KPI_EINVAL);
+	assert_non_null(strstr(err.msg, "ltv of cohort 2026-01-01 at age 0"));
+
+	r = report();
+	o.as_of = 20512;	/* 2026-02-28 */
+	out = run_text(pooled, &o, &r, 0, NULL);	/* each cohort fits */
+	free(out);
+	r.summary = 1;
+	assert_int_equal(refused(pooled, &o, &r, 0, &err), KPI_EINVAL);
+	assert_non_null(strstr(err.msg, "revenue of the summary at age 0"));
+}
+
+/* The ratios: 1e10 / 1e-300 = 1e310 is beyond DBL_MAX though both sums
+ * fit; and a contraction of 1e308 - (-1e308) = 2e308 overflows though
+ * neither revenue does (negative amounts are refunds). */
+static void
+test_ratios_and_movements_beyond_a_double_are_refused(void **state)
+{
+	static const char tiny[] =
+		"customer,date,amount\n"
+		"a,2026-01-05,1e-300\n"
+		"a,2026-02-05,1e10\n";
+	static const char swing[] =
+		"customer,date,amount\n"
+		"a,2026-01-05,1e308\n"
+		"a,2026-02-05,-1e308\n";
+	struct kpi_cohort_options o = options();
+	struct kpi_cohort_report r = report();
+	struct kpi_error err;
+	char *out;
+
+	o.has_as_of = 1;
+	o.as_of = 20512;	/* 2026-02-28 */
+	assert_int_equal(refused(tiny, &o, &r, 0, &err), KPI_EINVAL);
+	assert_non_null(strstr(err.msg,
+			       "revenue_retention of cohort 2026-01-01 at age 1 (2026-02-01)"));
+
+	o.nrr_lag = 1;
+	assert_int_equal(refused(tiny, &o, &r, 1, &err), KPI_EINVAL);
+	assert_non_null(strstr(err.msg, "nrr of period 2026-02-01"));
+	assert_int_equal(refused(swing, &o, &r, 1, &err), KPI_EINVAL);
+	assert_non_null(strstr(err.msg, "contraction of period 2026-02-01"));
+
+	/* Until February is over, only its start revenue is written. */
+	o.as_of = 20510;	/* 2026-02-26 */
+	out = run_text(swing, &o, &r, 1, NULL);
+	assert_close(field(out, "2026-02-01,", 4), 1e308, 1e293);
+	free(out);
+}
+
 int
 main(void)
 {
@@ -952,6 +1187,10 @@ main(void)
 		cmocka_unit_test(test_nrr_needs_an_amount_and_a_lag),
 		cmocka_unit_test(test_span_of_periods_is_capped_by_rows),
 		cmocka_unit_test(test_span_blames_the_outlying_row_or_the_as_of_date),
+		cmocka_unit_test(test_cells_are_capped_by_rows),
+		cmocka_unit_test(test_cells_cap_names_the_table_or_the_as_of_date),
+		cmocka_unit_test(test_revenue_beyond_a_double_is_refused_before_output),
+		cmocka_unit_test(test_ratios_and_movements_beyond_a_double_are_refused),
 	};
 
 	kpi_init();

@@ -5,7 +5,8 @@
  * The reference is kpi_funnel_add() row by row, as kpi-conv took its rows
  * before blocks: every report, the rejected rows and their messages must
  * be the same byte for byte.  The reports' own numbers are checked against
- * R and statsmodels by the kpi-conv golden tests (testdata/conv). */
+ * R and statsmodels by the kpi-conv golden tests (testdata/conv); money
+ * figures beyond the largest double are refused (worked by hand). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +98,51 @@ make_rows(struct row_text *rows, struct kpi_csv_record *recs, uint64_t seed,
 	}
 }
 
+/* What every run here shares: the deal, stage and amount columns, the lost
+ * outcome, and the reports' defaults (no window, nothing stale, 95%). */
+static void
+base_options(struct kpi_funnel_options *opt, struct kpi_cli_common *common,
+	     enum kpi_funnel_shape shape)
+{
+	memset(opt, 0, sizeof(*opt));
+	kpi_cli_common_init(common);
+	opt->shape = shape;
+	opt->id_col = "deal";
+	opt->stage_col = "stage";
+	opt->amount_col = "amount";
+	opt->lost = lost;
+	opt->nlost = 1;
+	opt->common = common;
+}
+
+static void
+base_report(struct kpi_funnel_report_options *ro,
+	    const struct kpi_cli_common *common)
+{
+	memset(ro, 0, sizeof(*ro));
+	ro->window = -1;
+	ro->stale_after = -1;
+	ro->level = 0.95;
+	ro->precision = -1;
+	ro->cal = &common->cal;
+}
+
+/* A new funnel reading a header of `names`. */
+static struct kpi_funnel *
+funnel_with_header(const struct kpi_funnel_options *opt,
+		   const char *const *names, size_t n,
+		   struct kpi_csv_header **h)
+{
+	const struct kpi_csv_record hrec = { names, n, 1, "", 0 };
+	struct kpi_funnel *f = NULL;
+	struct kpi_error err;
+
+	assert_int_equal(kpi_funnel_new(&f, opt, &err), KPI_OK);
+	assert_int_equal(kpi_csv_header_new(h, &hrec, &err), KPI_OK);
+	assert_int_equal(kpi_funnel_header(f, *h, &err), KPI_OK);
+	return f;
+}
+
 struct outcome {
 	char *text;		/* the rejects, then every report */
 	size_t len;
@@ -113,12 +159,11 @@ run(const struct kpi_csv_record *recs, size_t block, int skip, uint64_t seed,
 	static const char *const names[NCOLS] = {
 		"deal", "stage", "entered", "region", "amount",
 	};
-	const struct kpi_csv_record hrec = { names, NCOLS, 1, "", 0 };
 	struct kpi_cli_common common;
-	struct kpi_funnel_options opt = { 0 };
-	struct kpi_funnel_report_options ro = { 0 };
+	struct kpi_funnel_options opt;
+	struct kpi_funnel_report_options ro;
 	struct kpi_csv_header *h = NULL;
-	struct kpi_funnel *f = NULL;
+	struct kpi_funnel *f;
 	struct kpi_csv_writer w;
 	struct kpi_error err;
 	struct rng g = { seed };
@@ -126,26 +171,17 @@ run(const struct kpi_csv_record *recs, size_t block, int skip, uint64_t seed,
 	size_t i = 0, n, done, bad;
 	enum kpi_status st;
 
-	kpi_cli_common_init(&common);
-	opt.shape = KPI_FUNNEL_HISTORY;
-	opt.id_col = "deal";
-	opt.stage_col = "stage";
+	base_options(&opt, &common, KPI_FUNNEL_HISTORY);
 	opt.time_col = "entered";
-	opt.amount_col = "amount";
 	opt.group_cols = group_cols;
 	opt.ngroup = 1;
 	opt.stages = stages;
 	opt.nstages = 4;
-	opt.lost = lost;
-	opt.nlost = 1;
 	opt.keep_history = 1;
-	opt.common = &common;
 	out = open_memstream(&o->text, &o->len);
 	assert_non_null(out);
 	kpi_csv_writer_init(&w, out);
-	assert_int_equal(kpi_funnel_new(&f, &opt, &err), KPI_OK);
-	assert_int_equal(kpi_csv_header_new(&h, &hrec, &err), KPI_OK);
-	assert_int_equal(kpi_funnel_header(f, h, &err), KPI_OK);
+	f = funnel_with_header(&opt, names, NCOLS, &h);
 
 	o->nbad = 0;
 	while (i < NROWS) {
@@ -175,16 +211,12 @@ run(const struct kpi_csv_record *recs, size_t block, int skip, uint64_t seed,
 	}
 
 	/* Stopped at the first row, nothing is dated. */
+	base_report(&ro, &common);
 	if (kpi_funnel_last_date(f, &ro.as_of, &err) != KPI_OK)
 		ro.as_of = 20000;
 	ro.has_every = 1;
 	ro.every = KPI_PERIOD_MONTH;
-	ro.window = -1;
-	ro.stale_after = -1;
-	ro.level = 0.95;
 	ro.qualified = 1;
-	ro.precision = -1;
-	ro.cal = &common.cal;
 	assert_int_equal(kpi_funnel_write_funnel(f, &ro, &w, &err), KPI_OK);
 	assert_int_equal(kpi_funnel_write_transitions(f, &ro, &w, &err), KPI_OK);
 	assert_int_equal(kpi_funnel_write_winrate(f, &ro, &w, &err), KPI_OK);
@@ -263,6 +295,117 @@ test_funnel_add_rows_stops_where_row_by_row_stops(void **state)
 		check_blocks(seed, 3, 0, 1);
 }
 
+/* ==== Money beyond the largest double ==== */
+
+/* Deals of outcome shape (deal, stage, created, closed, amount), each
+ * "id,stage,created,closed,amount" in rows[]; write the winrate report
+ * (velocity: the velocity report).  The status is returned, the message
+ * left in *err and the output in *text (malloc'd). */
+static enum kpi_status
+outcome_report(const char *const *rows, size_t n, int velocity, char **text,
+	       struct kpi_error *err)
+{
+	static const char *const names[] = {
+		"deal", "stage", "created", "closed", "amount",
+	};
+	static const char *const outcome_stages[] = { "open", "won" };
+	struct kpi_cli_common common;
+	struct kpi_funnel_options opt;
+	struct kpi_funnel_report_options ro;
+	struct kpi_csv_header *h = NULL;
+	struct kpi_funnel *f;
+	struct kpi_csv_writer w;
+	size_t i, len = 0;
+	FILE *out = open_memstream(text, &len);
+	enum kpi_status st;
+
+	assert_non_null(out);
+	base_options(&opt, &common, KPI_FUNNEL_OUTCOME);
+	opt.created_col = "created";
+	opt.closed_col = "closed";
+	opt.stages = outcome_stages;
+	opt.nstages = 2;
+	f = funnel_with_header(&opt, names, 5, &h);
+	for (i = 0; i < n; i++) {
+		char buf[5][32], *p;
+		const char *fields[5];
+		struct kpi_csv_record rec = { fields, 5, i + 2, "", 0 };
+		size_t k;
+
+		for (k = 0, p = (char *)(uintptr_t)rows[i]; k < 5; k++) {
+			size_t l = strcspn(p, ",");
+
+			snprintf(buf[k], sizeof(buf[k]), "%.*s", (int)l, p);
+			fields[k] = buf[k];
+			p += l + (p[l] == ',');
+		}
+		assert_int_equal(kpi_funnel_add(f, &rec, err), KPI_OK);
+	}
+	base_report(&ro, &common);
+	assert_int_equal(kpi_funnel_last_date(f, &ro.as_of, err), KPI_OK);
+	kpi_csv_writer_init(&w, out);
+	st = velocity ? kpi_funnel_write_velocity(f, &ro, &w, err)
+		      : kpi_funnel_write_winrate(f, &ro, &w, err);
+	assert_int_equal(fclose(out), 0);
+	kpi_funnel_free(f);
+	kpi_csv_header_free(h);
+	kpi_cli_common_free(&common);
+	return st;
+}
+
+/* DBL_MAX is about 1.7977e308.  By hand: won deals of 8e307 and 8e307
+ * add up to 1.6e308, which fits (mean 8e307); 1e308 and 1.5e308 add up
+ * to 2.5e308, which does not, and nothing is written.  Velocity: one
+ * deal won in 1 day, of 1e307 (or 1.5e308), and 2 open deals: 2 x 1 x
+ * 1e307 / 1 = 2e307 fits, 2 x 1.5e308 = 3e308 does not though the won
+ * mean itself fits. */
+static void
+test_money_beyond_a_double_is_refused_before_output(void **state)
+{
+	static const char *const fits[] = {
+		"a,won,2026-01-05,2026-01-09,8e307",
+		"b,won,2026-01-05,2026-01-09,8e307",
+	};
+	static const char *const over[] = {
+		"a,won,2026-01-05,2026-01-09,1e308",
+		"b,won,2026-01-05,2026-01-09,1.5e308",
+	};
+	static const char *const fast[] = {
+		"a,won,2026-01-05,2026-01-06,1e307",
+		"o,open,2026-01-07,,10",
+		"p,open,2026-01-08,,20",
+	};
+	static const char *const faster[] = {
+		"a,won,2026-01-05,2026-01-06,1.5e308",
+		"o,open,2026-01-07,,10",
+		"p,open,2026-01-08,,20",
+	};
+	struct kpi_error err;
+	char *text = NULL;
+
+	assert_int_equal(outcome_report(fits, 2, 0, &text, &err), KPI_OK);
+	assert_non_null(strstr(text, ",1.6e+308,1.6e+308,1,"));
+	assert_non_null(strstr(text, ",8e+307,8e+307,"));
+	free(text);
+	assert_int_equal(outcome_report(over, 2, 0, &text, &err), KPI_EINVAL);
+	assert_string_equal(text, "");
+	assert_string_equal(err.msg,
+			    "won_amount lies beyond the largest number a double holds (about 1.8e308): the amounts of column amount are too large to add up");
+	free(text);
+	assert_int_equal(outcome_report(over, 2, 1, &text, &err), KPI_EINVAL);
+	assert_string_equal(text, "");
+	assert_non_null(strstr(err.msg, "won_mean lies beyond"));
+	free(text);
+
+	assert_int_equal(outcome_report(fast, 3, 1, &text, &err), KPI_OK);
+	assert_non_null(strstr(text, "\n2,1,1e+307,1,2e+307\n"));
+	free(text);
+	assert_int_equal(outcome_report(faster, 3, 1, &text, &err), KPI_EINVAL);
+	assert_string_equal(text, "");
+	assert_non_null(strstr(err.msg, "velocity lies beyond"));
+	free(text);
+}
+
 int
 main(void)
 {
@@ -270,6 +413,7 @@ main(void)
 		cmocka_unit_test(test_funnel_add_rows_matches_row_by_row_on_clean_rows),
 		cmocka_unit_test(test_funnel_add_rows_matches_row_by_row_skipping_bad_rows),
 		cmocka_unit_test(test_funnel_add_rows_stops_where_row_by_row_stops),
+		cmocka_unit_test(test_money_beyond_a_double_is_refused_before_output),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -593,6 +593,43 @@ test_wprop_merge_equals_sequential_add(void **state)
 	assert_close(hi2, hi1, 1e-14);
 }
 
+/* The ratio and its variance do not change when every amount is scaled:
+ * amounts x 2^600 (about 4e180; their squares would overflow), x 2^990
+ * (sums near 1e303) and x 2^-600 (squares would vanish) must give R's
+ * numbers above, also when merged from two parts whose largest amounts
+ * differ (4100 and 3000: the parts' scales differ by one power of two). */
+static void
+test_wprop_does_not_depend_on_the_unit_of_the_amounts(void **state)
+{
+	static const int shifts[] = { 600, 990, -600 };
+	struct kpi_wprop w, part;
+	double r, lo, hi;
+	size_t i, k;
+
+	for (k = 0; k < NELEM(shifts); k++) {
+		kpi_wprop_init(&w);
+		kpi_wprop_init(&part);
+		for (i = 0; i < NELEM(wp_amount); i++)
+			assert_int_equal(kpi_wprop_add(i < 9 ? &w : &part,
+						       ldexp(wp_amount[i], shifts[k]),
+						       wp_won[i], NULL), KPI_OK);
+		kpi_wprop_merge(&w, &part);
+		assert_int_equal(kpi_wprop_interval(&w, 0.95, &r, &lo, &hi,
+						    NULL), KPI_OK);
+		assert_close(r, 0.71808278867102393, 1e-14);
+		assert_close(lo, 0.47491444336500677, 1e-12);
+		assert_close(hi, 0.96125113397704109, 1e-12);
+	}
+	/* Amounts whose sum overflows have no ratio. */
+	kpi_wprop_init(&w);
+	kpi_wprop_add(&w, 1e308, 1, NULL);
+	kpi_wprop_add(&w, 1.5e308, 0, NULL);
+	kpi_wprop_interval(&w, 0.95, &r, &lo, &hi, NULL);
+	assert_nan(r);
+	assert_nan(lo);
+	assert_nan(hi);
+}
+
 static void
 test_wprop_without_amount_or_variance_is_nan(void **state)
 {
@@ -665,6 +702,7 @@ main(void)
 		cmocka_unit_test(test_wprop_matches_r_ratio_estimator),
 		cmocka_unit_test(test_wprop_clamps_to_unit_interval),
 		cmocka_unit_test(test_wprop_merge_equals_sequential_add),
+		cmocka_unit_test(test_wprop_does_not_depend_on_the_unit_of_the_amounts),
 		cmocka_unit_test(test_wprop_without_amount_or_variance_is_nan),
 		cmocka_unit_test(test_wprop_rejects_bad_amounts_and_levels),
 	};

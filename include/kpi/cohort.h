@@ -172,8 +172,13 @@ enum kpi_status kpi_cohort_add(struct kpi_cohort *c,
  * allocated per period, when the periods from the earliest date to the
  * as-of date number more than 64 a row beyond 10,000, or 100,000 (a date
  * typed centuries out): err->line and err->column name the row of the
- * end that lies out (line 0 when the as-of date alone does).  KPI_EIO when
- * the temporary file cannot be read back, KPI_ENOMEM. */
+ * end that lies out (line 0 when the as-of date alone does).  KPI_EPARSE
+ * too, before the table would grow past it, when the table's cells (one
+ * per group, cohort and age, plus one per group and period for the NRR)
+ * number more than 64 a row beyond 1,000,000, or 10,000,000: naming the
+ * row of the end that lies out when it makes half the span or more, else
+ * with line 0 (the as-of date, or the table itself).  KPI_EIO when the
+ * temporary file cannot be read back, KPI_ENOMEM. */
 enum kpi_status kpi_cohort_finish(struct kpi_cohort *c, struct kpi_error *err);
 
 /* Counts, for messages, tests and memory reports.  customers is exact
@@ -208,7 +213,10 @@ struct kpi_cohort_report {
  * r->wide, one row per cohort and one column per age.  Rows are sorted by
  * the group columns (byte order), cohort and age; --summary rows have an
  * empty cohort and follow their group's cohorts.  Cells whose period has
- * not fully elapsed by the as-of date are empty. */
+ * not fully elapsed by the as-of date are empty.  KPI_EINVAL, before
+ * anything is written, when a money figure the report shows (revenue,
+ * revenue_retention, ltv, of a cell or a summary) lies beyond the largest
+ * double: the message names it, its group, cohort and age. */
 enum kpi_status kpi_cohort_write(struct kpi_cohort *c,
 				 const struct kpi_cohort_report *r,
 				 struct kpi_csv_writer *w,
@@ -218,7 +226,9 @@ enum kpi_status kpi_cohort_write(struct kpi_cohort *c,
  * and a value column): the customers active nrr_lag periods before, their
  * revenue then and now, expansion, contraction, churn, and the new and
  * reactivated customers of the period, which are not part of the ratios
- * unless r->include_reactivated. */
+ * unless r->include_reactivated.  KPI_EINVAL, before anything is written,
+ * when one of the revenue columns or ratios lies beyond the largest
+ * double, naming it, its period and group. */
 enum kpi_status kpi_cohort_write_nrr(struct kpi_cohort *c,
 				     const struct kpi_cohort_report *r,
 				     struct kpi_csv_writer *w,

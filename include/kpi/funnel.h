@@ -105,7 +105,11 @@ struct kpi_funnel_report_options {
 	const struct kpi_calendar *cal;
 };
 
-/* Each writes a header and its rows, sorted by group, cohort and stage. */
+/* Each writes a header and its rows, sorted by group, cohort and stage.
+ * The winrate and velocity reports return KPI_EINVAL, before writing
+ * anything, when a money figure (won_amount, closed_amount, won_mean,
+ * velocity) lies beyond the largest double, naming it, its group and
+ * cohort. */
 enum kpi_status kpi_funnel_write_funnel(struct kpi_funnel *f,
 					const struct kpi_funnel_report_options *r,
 					struct kpi_csv_writer *w,

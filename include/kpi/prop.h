@@ -99,13 +99,17 @@ enum kpi_status kpi_fisher_exact(unsigned long a, unsigned long b,
  *   var(R) = sum((y_i - R a_i)^2) / ((n - 1) n abar^2),  abar = mean(a_i),
  *   R -/+ z_{(1+level)/2} sqrt(var(R)),  clamped to [0, 1].
  * The accumulator streams and merges (for split work); feed it every closed
- * deal once. */
+ * deal once.  The squares are kept in units of 2^(2 sq_exp), 2^sq_exp the
+ * least power of two above every amount, so that amounts beyond 1.3e154
+ * (whose squares overflow) or below 1e-154 (whose squares vanish) give the
+ * same interval as the same amounts scaled to dollars. */
 struct kpi_wprop {
 	unsigned long long n;	/* deals added */
 	struct kpi_sum won;	/* sum of won amounts */
 	struct kpi_sum all;	/* sum of all amounts */
-	struct kpi_sum won_sq;	/* sum of squared won amounts */
-	struct kpi_sum lost_sq;	/* sum of squared lost amounts */
+	int sq_exp;		/* scale of the squares; INT_MIN: none yet */
+	struct kpi_sum won_sq;	/* sum of squared won amounts / 2^(2 sq_exp) */
+	struct kpi_sum lost_sq;	/* sum of squared lost amounts, likewise */
 };
 
 void kpi_wprop_init(struct kpi_wprop *w);
@@ -115,8 +119,9 @@ enum kpi_status kpi_wprop_add(struct kpi_wprop *w, double amount, int won,
 			      struct kpi_error *err);
 void kpi_wprop_merge(struct kpi_wprop *a, const struct kpi_wprop *b);
 /* The ratio into *ratio and the interval into *lo, *hi.  No amount at all
- * (n == 0 or every amount 0) gives NaN for all three; a single deal gives
- * the ratio and NaN bounds (no variance); KPI_OK in these cases.
+ * (n == 0 or every amount 0), or amounts whose sum lies beyond the largest
+ * double, give NaN for all three; a single deal gives the ratio and NaN
+ * bounds (no variance); KPI_OK in these cases.
  * KPI_EINVAL for a level outside (0, 1). */
 enum kpi_status kpi_wprop_interval(const struct kpi_wprop *w, double level,
 				   double *ratio, double *lo, double *hi,
