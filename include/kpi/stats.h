@@ -20,9 +20,11 @@
  * of two above every |x| seen, as soon as a deviation would overflow or a
  * squared deviation would lose bits below the normal range; so the sd of
  * 1e308, -1e308, 1e308 is 2e308 / sqrt(3) while its variance, 1.3e616, is
- * +inf, and the sd of values near DBL_MIN keeps its 53 bits.  Data that
- * never come near those ends give the same bits as the plain recurrences.
- * The fields are internal: read them through the functions below. */
+ * +inf, and the sd of values near DBL_MIN is as precise as a double there
+ * can be (plain, their squared deviations vanish).  Data that never come
+ * near those ends give the same bits as the plain recurrences.  n is the
+ * count of values added; read the rest through the functions below, since
+ * mean and m2 may be in scaled units. */
 struct kpi_moments {
 	unsigned long long n;
 	struct kpi_bigsum sum;
