@@ -223,8 +223,8 @@ struct kpi_agg {
 	unsigned long out_of_range;
 
 	/* The first aggregate whose value overflowed (finite values whose
-	 * sum or spread lies beyond the largest double): the output is
-	 * refused rather than written with an empty cell. */
+	 * sum, range or variance lies beyond the largest double): the output
+	 * is refused rather than written with an empty cell. */
 	int overflowed;
 	size_t overflow_spec, overflow_slot;
 };
@@ -837,18 +837,26 @@ write_filled(struct kpi_agg *a, struct kpi_csv_writer *w,
 		write_row(a, w, key, items[i].period, items[i].slot);
 }
 
+/* A mean cannot overflow, nor a population sd; a variance can while its
+ * sd does not, and the message says so. */
 static enum kpi_status
 overflow_error(const struct kpi_agg *a, struct kpi_error *err)
 {
 	const struct kpi_agg_spec *sp = &a->opt->specs[a->overflow_spec];
 	const char *part = a->opt->ngroup
 		? kpi_group_part(a->table, a->overflow_slot, 0, NULL) : NULL;
+	int variance = sp->op == KPI_AGG_VAR || sp->op == KPI_AGG_VARP;
 
 	return kpi_error_set(err, KPI_EINVAL, 0,
-			     "%s%s%s%s lies beyond the largest number a double holds (about 1.8e308): the values of column %s are too large to aggregate",
+			     "%s%s%s%s lies beyond the largest number a double holds (about 1.8e308): the values of column %s are too %s%s%s%s",
 			     sp->name, part ? " of group \"" : "",
 			     part ? part : "", part ? "\"" : "",
-			     sp->column ? sp->column : "?");
+			     sp->column ? sp->column : "?",
+			     variance ? "spread out for a variance ("
+				      : "large to aggregate",
+			     variance ? (sp->op == KPI_AGG_VAR ? "sd:" : "sdp:") : "",
+			     variance ? sp->column : "",
+			     variance ? ", its square root, can be computed)" : "");
 }
 
 enum kpi_status

@@ -2023,11 +2023,12 @@ write_group_header(const struct kpi_cohort *c, struct kpi_csv_writer *w)
 		kpi_csv_write_str(w, c->opt->group_cols[i]);
 }
 
-/* The measures of one cell (or one pooled age of --summary). */
+/* The measures of one cell (or one pooled age of --summary); ltv is the
+ * cumulative revenue per customer, NaN for an empty cohort. */
 struct values {
 	unsigned long long size, active;
 	int complete;
-	double revenue, revenue0, cumulative;
+	double revenue, revenue0, ltv;
 };
 
 static double
@@ -2057,7 +2058,7 @@ measure(const struct values *v, const struct kpi_cohort_report *r,
 		return have_value && v->revenue0 != 0 ? v->revenue / v->revenue0
 						      : NAN;
 	case KPI_COHORT_LTV:
-		return have_value ? v->cumulative / (double)v->size : NAN;
+		return have_value ? v->ltv : NAN;
 	}
 	return NAN;
 }
@@ -2105,10 +2106,13 @@ row_active(const struct kpi_cohort *c, const struct row *row,
 	}
 }
 
-/* One age of --summary: sums over the cohorts whose cell is complete. */
+/* One age of --summary: sums over the cohorts whose cell is complete.
+ * The cumulative revenue is a kpi_bigsum, so that its mean, the LTV, is
+ * written whenever it fits, even when the pooled sum does not. */
 struct pool {
 	unsigned long long size, active;
-	struct kpi_sum revenue, revenue0, cumulative;
+	struct kpi_sum revenue, revenue0;
+	struct kpi_bigsum cumulative;
 	int reached;
 };
 
@@ -2125,13 +2129,13 @@ pool_group(const struct kpi_cohort *c, const struct kpi_cohort_report *r,
 		const struct row *row = &c->rowv[rows[i]];
 		const struct cell *cells = &c->cells[row->cells];
 		double rev0 = kpi_sum_value(&cells[0].revenue);
-		struct kpi_sum cum = { 0, 0 };
+		struct kpi_bigsum cum = KPI_BIGSUM_INIT;
 
 		row_active(c, row, r, act);
 		for (k = 0; k < row->ncells; k++) {
 			double rev = kpi_sum_value(&cells[k].revenue);
 
-			kpi_sum_add(&cum, rev);
+			kpi_bigsum_add(&cum, rev);
 			if (row->cohort + (long)k > c->last_complete)
 				break;
 			p[k].reached = 1;
@@ -2139,7 +2143,7 @@ pool_group(const struct kpi_cohort *c, const struct kpi_cohort_report *r,
 			p[k].active += act[k];
 			kpi_sum_add(&p[k].revenue, rev);
 			kpi_sum_add(&p[k].revenue0, rev0);
-			kpi_sum_add(&p[k].cumulative, kpi_sum_value(&cum));
+			kpi_bigsum_add_value(&p[k].cumulative, &cum);
 		}
 	}
 }
@@ -2152,13 +2156,16 @@ pool_values(const struct pool *p, struct values *v)
 	v->complete = p->reached;
 	v->revenue = kpi_sum_value(&p->revenue);
 	v->revenue0 = kpi_sum_value(&p->revenue0);
-	v->cumulative = kpi_sum_value(&p->cumulative);
+	v->ltv = p->size ? kpi_bigsum_mean(&p->cumulative, (double)p->size)
+			 : NAN;
 }
 
-/* Values of age k of one row, given its active counts. */
+/* Values of age k of one row, given its active counts and its revenue
+ * summed over ages 0..k. */
 static void
 cell_values(const struct kpi_cohort *c, const struct row *row, size_t k,
-	    const unsigned long long *act, double cumulative, struct values *v)
+	    const unsigned long long *act, const struct kpi_bigsum *cumulative,
+	    struct values *v)
 {
 	const struct cell *cells = &c->cells[row->cells];
 
@@ -2167,7 +2174,8 @@ cell_values(const struct kpi_cohort *c, const struct row *row, size_t k,
 	v->complete = row->cohort + (long)k <= c->last_complete;
 	v->revenue = kpi_sum_value(&cells[k].revenue);
 	v->revenue0 = kpi_sum_value(&cells[0].revenue);
-	v->cumulative = cumulative;
+	v->ltv = row->size ? kpi_bigsum_mean(cumulative, (double)row->size)
+			   : NAN;
 }
 
 /* The rows sorted by group and cohort, into a new array. */
@@ -2222,8 +2230,9 @@ money_overflows(const struct values *v, enum kpi_cohort_measure m)
 		return !isfinite(v->revenue0) ||
 		       (v->revenue0 != 0 && !isfinite(v->revenue / v->revenue0));
 	case KPI_COHORT_LTV:
-		/* size >= 1: the mean is finite when the sum is. */
-		return !isfinite(v->cumulative);
+		/* A mean of finite revenues is finite: only a revenue of
+		 * one age that overflowed makes it infinite. */
+		return !isfinite(v->ltv);
 	default:
 		return 0;
 	}
@@ -2303,12 +2312,12 @@ check_table(const struct kpi_cohort *c, const struct kpi_cohort_report *r,
 			    compare_groups(c, group, c->rowv[idx[j]].group) == 0; j++) {
 			const struct row *row = &c->rowv[idx[j]];
 			const struct cell *cells = &c->cells[row->cells];
-			struct kpi_sum cum = { 0, 0 };
+			struct kpi_bigsum cum = KPI_BIGSUM_INIT;
 
 			row_active(c, row, r, act);
 			for (k = 0; k < row->ncells; k++) {
-				kpi_sum_add(&cum, kpi_sum_value(&cells[k].revenue));
-				cell_values(c, row, k, act, kpi_sum_value(&cum), &v);
+				kpi_bigsum_add(&cum, kpi_sum_value(&cells[k].revenue));
+				cell_values(c, row, k, act, &cum, &v);
 				m = shown_overflow(&v, r);
 				if (m >= 0)
 					return table_overflow_error(c, r, m, group,
@@ -2386,7 +2395,7 @@ kpi_cohort_write(struct kpi_cohort *c, const struct kpi_cohort_report *r,
 			    compare_groups(c, group, c->rowv[idx[j]].group) == 0; j++) {
 			const struct row *row = &c->rowv[idx[j]];
 			const struct cell *cells = &c->cells[row->cells];
-			struct kpi_sum cum = { 0, 0 };
+			struct kpi_bigsum cum = KPI_BIGSUM_INIT;
 			struct values v;
 
 			total += row->size;
@@ -2400,8 +2409,8 @@ kpi_cohort_write(struct kpi_cohort *c, const struct kpi_cohort_report *r,
 					kpi_csv_write_empty(w);
 					continue;
 				}
-				kpi_sum_add(&cum, kpi_sum_value(&cells[k].revenue));
-				cell_values(c, row, k, act, kpi_sum_value(&cum), &v);
+				kpi_bigsum_add(&cum, kpi_sum_value(&cells[k].revenue));
+				cell_values(c, row, k, act, &cum, &v);
 				if (r->wide) {
 					write_measure(w, r,
 						      measure(&v, r, have_value, r->measure),

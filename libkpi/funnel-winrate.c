@@ -175,6 +175,20 @@ struct money {
 	double rate, cycle, velocity;
 };
 
+/* open x rate x mean / cycle with the mean's binary exponent set aside
+ * until the end: scaling by a power of two is exact, so these are the
+ * roundings of the plain product, but a product that passes the largest
+ * double only on the way (2 open deals x 1.5e308 / 2 days) does not
+ * overflow. */
+static double
+velocity_of(unsigned long open, double rate, double mean, double cycle)
+{
+	int e;
+	double fraction = frexp(mean, &e);
+
+	return ldexp((double)open * rate * fraction / cycle, e);
+}
+
 static void
 cell_money(const struct win_cell *c, const struct kpi_funnel_report_options *r,
 	   int velocity, struct money *m)
@@ -191,8 +205,8 @@ cell_money(const struct win_cell *c, const struct kpi_funnel_report_options *r,
 		m->rate = (double)c->won / (double)closed;
 	m->cycle = cycle_mean(c);
 	if (m->cycle > 0)
-		m->velocity = (double)c->open_qualified * m->rate *
-			      m->won_mean / m->cycle;
+		m->velocity = velocity_of(c->open_qualified, m->rate,
+					  m->won_mean, m->cycle);
 }
 
 static double
@@ -328,8 +342,9 @@ compare_cells(const void *pa, const void *pb)
 /* Every amount read is finite, so a money figure that is not can only
  * come from an overflow: refused before the output is begun, as kpi-agg
  * and kpi-pipeline do, rather than written as an empty cell that reads as
- * "no data".  The cells are checked in output order, so the first named
- * is the first the output would have shown. */
+ * "no data".  A mean of finite amounts is finite (kpi_moments_mean), so
+ * won_mean needs no check.  The cells are checked in output order, so the
+ * first named is the first the output would have shown. */
 static enum kpi_status
 check_money(const struct kpi_funnel *f,
 	    const struct kpi_funnel_report_options *r,
@@ -349,8 +364,6 @@ check_money(const struct kpi_funnel *f,
 			name = "won_amount";
 		else if (!velocity && !isfinite(m.closed))
 			name = "closed_amount";
-		else if (c->won_size.n && !isfinite(m.won_mean))
-			name = "won_mean";
 		else if (isinf(m.velocity))
 			name = "velocity";
 		if (!name)

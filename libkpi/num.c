@@ -522,3 +522,59 @@ out:
 		uselocale(old);
 	return n;
 }
+
+/* ==== Sums that do not overflow ==== */
+
+void
+kpi_bigsum_widen(struct kpi_bigsum *b)
+{
+	b->s.sum = ldexp(b->s.sum, -KPI_BIGSUM_SHIFT);
+	b->s.comp = ldexp(b->s.comp, -KPI_BIGSUM_SHIFT);
+	b->shift = KPI_BIGSUM_SHIFT;
+}
+
+void
+kpi_bigsum_add_value(struct kpi_bigsum *dst, const struct kpi_bigsum *src)
+{
+	if (src->shift == 0) {
+		kpi_bigsum_add(dst, kpi_sum_value(&src->s));
+		return;
+	}
+	if (dst->shift == 0)
+		kpi_bigsum_widen(dst);
+	kpi_sum_add(&dst->s, kpi_sum_value(&src->s));
+}
+
+/* As kpi_moments_merge() always merged its sums: the compensations are
+ * added, then b's sum as one term. */
+void
+kpi_bigsum_merge(struct kpi_bigsum *a, const struct kpi_bigsum *b)
+{
+	struct kpi_bigsum before = *a, bb = *b;
+
+	if (a->shift == 0 && bb.shift == 0) {
+		a->s.comp += bb.s.comp;
+		kpi_sum_add(&a->s, bb.s.sum);
+		if (!isinf(a->s.sum) && !isinf(a->s.comp))
+			return;
+		*a = before;
+	}
+	if (a->shift == 0)
+		kpi_bigsum_widen(a);
+	if (bb.shift == 0)
+		kpi_bigsum_widen(&bb);
+	a->s.comp += bb.s.comp;
+	kpi_sum_add(&a->s, bb.s.sum);
+}
+
+double
+kpi_bigsum_value(const struct kpi_bigsum *b)
+{
+	return ldexp(kpi_sum_value(&b->s), b->shift);
+}
+
+double
+kpi_bigsum_mean(const struct kpi_bigsum *b, double n)
+{
+	return ldexp(kpi_sum_value(&b->s) / n, b->shift);
+}

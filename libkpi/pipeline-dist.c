@@ -630,13 +630,17 @@ kpi_bookings_compute(const double *amount, const double *p, size_t n,
 		st = kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
 		goto out;
 	}
-	/* The square of an amount beyond 2^512 overflows, though the sd
-	 * is finite: such variances are summed in units of a power of two
-	 * near the largest amount, which scales every term exactly. */
+	/* The square of an amount beyond 2^512 overflows (and 2^200 deals
+	 * of 2^412 add up past the largest double), that of one below 2^-537
+	 * vanishes, though the sd is finite and nonzero: such variances are
+	 * summed in units of a power of two near the largest amount, which
+	 * scales every term exactly. */
+	unit = 0;
 	for (i = 0; i < n; i++)
 		if (amount[i] > unit)
 			unit = amount[i];
-	unit = unit > 0x1p500 ? ldexp(1.0, ilogb(unit)) : 1.0;
+	unit = unit > 0x1p400 || (unit > 0 && unit < 0x1p-400)
+		? ldexp(1.0, ilogb(unit)) : 1.0;
 	/* Certain deals shift the distribution; only the others vary. */
 	for (i = 0; i < n; i++) {
 		double scaled = amount[i] / unit;

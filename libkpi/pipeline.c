@@ -1320,89 +1320,149 @@ write_header(const struct kpi_pipeline *p, struct kpi_csv_writer *w)
 	kpi_csv_end_row(w);
 }
 
-static void
-write_row(const struct kpi_pipeline *p, struct kpi_csv_writer *w, size_t r)
+/* The money figures of row r in output order, from pipeline to p_quota,
+ * into x[] (NaN for an empty cell); returns how many.  x[] holds at most
+ * FIXED_FIGURES + nlevels. */
+#define FIXED_FIGURES (3 + CAT_COUNT + 2 + 4 + 2 + 1)
+
+static size_t
+row_figures(const struct kpi_pipeline *p, size_t r, double *x)
 {
 	const struct kpi_pipeline_options *opt = p->opt;
 	const struct prow *row = &p->rows[r];
 	double won = kpi_sum_value(&row->won), remaining = NAN;
-	size_t i;
+	size_t i, n = 0;
+
+	x[n++] = kpi_sum_value(&row->pipeline);
+	x[n++] = kpi_sum_value(&row->weighted);
+	x[n++] = won;
+	if (opt->category_col) {
+		double commit;
+
+		for (i = 0; i < CAT_COUNT; i++)
+			x[n++] = kpi_sum_value(&row->cat[i]);
+		/* won already holds the closed category. */
+		commit = won + kpi_sum_value(&row->cat[CAT_COMMIT]);
+		x[n++] = commit;
+		x[n++] = commit + kpi_sum_value(&row->cat[CAT_BEST_CASE]);
+	}
+	if (p->quota_group) {
+		if (row->has_quota)
+			remaining = kpi_sum_value(&row->quota) - won;
+		x[n++] = row->has_quota ? kpi_sum_value(&row->quota) : NAN;
+		x[n++] = remaining;
+		/* No quota left to cover: no coverage ratio. */
+		x[n++] = remaining > 0 ? kpi_sum_value(&row->pipeline) / remaining
+				       : NAN;
+		x[n++] = remaining > 0 ? kpi_sum_value(&row->weighted) / remaining
+				       : NAN;
+	}
+	x[n++] = won + row->b.mean;
+	x[n++] = row->b.sd;
+	for (i = 0; i < opt->nlevels; i++)
+		x[n++] = won + p->rowq[r * opt->nlevels + i];
+	if (p->quota_group)
+		x[n++] = row->has_quota ? row->reach : NAN;
+	return n;
+}
+
+static void
+write_row(const struct kpi_pipeline *p, struct kpi_csv_writer *w, size_t r,
+	  double *x)
+{
+	const struct prow *row = &p->rows[r];
+	size_t i, n = row_figures(p, r, x);
 
 	pipeline_write_group(p, w, row->group);
 	pipeline_write_period(p, w, row->period);
 	kpi_csv_write_long(w, (long long)row->nopen);
 	kpi_csv_write_long(w, (long long)row->stale);
-	write_num(p, w, kpi_sum_value(&row->pipeline));
-	write_num(p, w, kpi_sum_value(&row->weighted));
-	write_num(p, w, won);
-	if (opt->category_col) {
-		double commit;
-
-		for (i = 0; i < CAT_COUNT; i++)
-			write_num(p, w, kpi_sum_value(&row->cat[i]));
-		/* won already holds the closed category. */
-		commit = won + kpi_sum_value(&row->cat[CAT_COMMIT]);
-		write_num(p, w, commit);
-		write_num(p, w, commit + kpi_sum_value(&row->cat[CAT_BEST_CASE]));
-	}
-	if (p->quota_group) {
-		if (row->has_quota) {
-			remaining = kpi_sum_value(&row->quota) - won;
-			write_num(p, w, kpi_sum_value(&row->quota));
-			write_num(p, w, remaining);
-		} else {
-			kpi_csv_write_empty(w);
-			kpi_csv_write_empty(w);
-		}
-		/* No quota left to cover: no coverage ratio. */
-		if (remaining > 0) {
-			write_num(p, w, kpi_sum_value(&row->pipeline) / remaining);
-			write_num(p, w, kpi_sum_value(&row->weighted) / remaining);
-		} else {
-			kpi_csv_write_empty(w);
-			kpi_csv_write_empty(w);
-		}
-	}
-	write_num(p, w, won + row->b.mean);
-	write_num(p, w, row->b.sd);
-	for (i = 0; i < opt->nlevels; i++)
-		write_num(p, w, won + p->rowq[r * opt->nlevels + i]);
-	if (p->quota_group) {
-		if (row->has_quota)
-			write_num(p, w, row->reach);
-		else
-			kpi_csv_write_empty(w);
-	}
+	for (i = 0; i < n; i++)
+		write_num(p, w, x[i]);
 	kpi_csv_write_str(w, kpi_bookings_method_name(row->b.method));
 	write_num(p, w, row->b.error_bound);
 	kpi_csv_end_row(w);
 }
 
-/* Totals of finite amounts beyond the largest double are refused rather
- * than written as empty cells, as kpi-agg does. */
-static enum kpi_status
-check_totals(const struct kpi_pipeline *p, struct kpi_error *err)
+/* The name of figure i of row_figures() (p<level> for a quantile, into
+ * buf). */
+static const char *
+figure_name(const struct kpi_pipeline *p, size_t i, char *buf, size_t size)
 {
-	size_t r, i;
+	static const char *const sums[] = {
+		"pipeline", "weighted", "won", "cat_pipeline", "cat_best_case",
+		"cat_commit", "cat_closed", "cat_omitted", "forecast_commit",
+		"forecast_best_case",
+	};
+	static const char *const quota[] = {
+		"quota", "remaining", "coverage", "weighted_coverage",
+	};
+	const struct kpi_pipeline_options *opt = p->opt;
+
+	if (i < 3)
+		return sums[i];
+	i -= 3;
+	if (opt->category_col) {
+		if (i < CAT_COUNT + 2)
+			return sums[3 + i];
+		i -= CAT_COUNT + 2;
+	}
+	if (p->quota_group) {
+		if (i < 4)
+			return quota[i];
+		i -= 4;
+	}
+	if (i < 2)
+		return i == 0 ? "mean" : "sd";
+	i -= 2;
+	if (i < opt->nlevels) {
+		snprintf(buf, size, "p%.10g", opt->levels[i] * 100);
+		return buf;
+	}
+	return "p_quota";
+}
+
+/* Figures of finite amounts beyond the largest double are refused rather
+ * than written as empty cells, as kpi-agg does: totals that add up past
+ * it, and the figures computed from them (a coverage over a tiny
+ * remaining quota, won plus the expected bookings). */
+static enum kpi_status
+check_totals(const struct kpi_pipeline *p, double *x, struct kpi_error *err)
+{
+	size_t r, i, n;
 
 	for (r = 0; r < p->nrows; r++) {
 		const struct prow *row = &p->rows[r];
-		const char *part;
+		const char *part = p->opt->ngroup
+			? kpi_group_part(p->groups, row->group, 0, NULL) : NULL;
 		int over = isinf(kpi_sum_value(&row->pipeline)) ||
 			   isinf(kpi_sum_value(&row->weighted)) ||
 			   isinf(kpi_sum_value(&row->won)) ||
 			   isinf(kpi_sum_value(&row->quota));
+		char name[KPI_NUM_BUFSZ + 8], period[KPI_DATE_BUFSZ];
 
 		for (i = 0; i < CAT_COUNT; i++)
 			over = over || isinf(kpi_sum_value(&row->cat[i]));
-		if (!over)
+		if (over)
+			return kpi_error_set(err, KPI_EINVAL, 0,
+					     "the amounts%s%s%s add up beyond the largest number a double holds (about 1.8e308)",
+					     part ? " of group \"" : "",
+					     part ? part : "", part ? "\"" : "");
+		n = row_figures(p, r, x);
+		for (i = 0; i < n && !isinf(x[i]); i++)
 			continue;
-		part = p->opt->ngroup
-			? kpi_group_part(p->groups, row->group, 0, NULL) : NULL;
+		if (i == n)
+			continue;
+		if (p->opt->common->period_label)
+			kpi_period_label(row->period, p->opt->every,
+					 &p->opt->common->cal, period);
+		else
+			kpi_date_format_iso(row->period, period);
 		return kpi_error_set(err, KPI_EINVAL, 0,
-				     "the amounts%s%s%s add up beyond the largest number a double holds (about 1.8e308)",
+				     "%s%s%s%s of period %s lies beyond the largest number a double holds (about 1.8e308)",
+				     figure_name(p, i, name, sizeof(name)),
 				     part ? " of group \"" : "",
-				     part ? part : "", part ? "\"" : "");
+				     part ? part : "", part ? "\"" : "", period);
 	}
 	return KPI_OK;
 }
@@ -1412,17 +1472,24 @@ kpi_pipeline_write(struct kpi_pipeline *p, struct kpi_csv_writer *w,
 		   struct kpi_error *err)
 {
 	enum kpi_status st = kpi_pipeline_finish(p, err);
+	double *x;
 	size_t r;
 
 	if (st != KPI_OK)
 		return st;
 	if (p->opt->diff)
 		return pipeline_diff_write(p, w, err);
-	st = check_totals(p, err);
-	if (st != KPI_OK)
-		return st;
-	write_header(p, w);
-	for (r = 0; r < p->nrows && kpi_csv_writer_status(w) == KPI_OK; r++)
-		write_row(p, w, r);
-	return kpi_csv_writer_status(w);
+	x = malloc((FIXED_FIGURES + p->opt->nlevels) * sizeof(*x));
+	if (!x)
+		return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
+	st = check_totals(p, x, err);
+	if (st == KPI_OK) {
+		write_header(p, w);
+		for (r = 0; r < p->nrows && kpi_csv_writer_status(w) == KPI_OK;
+		     r++)
+			write_row(p, w, r, x);
+		st = kpi_csv_writer_status(w);
+	}
+	free(x);
+	return st;
 }

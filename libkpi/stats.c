@@ -8,16 +8,67 @@
 
 /* ==== Moments ==== */
 
+/* A deviation below 2^-480 squares below 2^-960, 2^62 above the smallest
+ * normal double; a little further down, products of deviations start
+ * losing bits to the subnormal range (and deviations near DBL_MIN square
+ * to 0), so such data move to scaled units. */
+#define TINY_DEVIATION 0x1p-480
+
 void
 kpi_moments_init(struct kpi_moments *m)
 {
+	struct kpi_bigsum zero = KPI_BIGSUM_INIT;
+
 	m->n = 0;
-	m->sum.sum = 0.0;
-	m->sum.comp = 0.0;
+	m->sum = zero;
 	m->mean = 0.0;
 	m->m2 = 0.0;
 	m->min = INFINITY;
 	m->max = -INFINITY;
+	m->scaled = 0;
+	m->exp = 0;
+}
+
+/* The least e with |x| < 2^e, for finite nonzero x. */
+static int
+exponent_above(double x)
+{
+	int e;
+
+	frexp(x, &e);
+	return e;
+}
+
+/* Move the mean and m2 to units of 2^e and 2^(2 e) (from plain units,
+ * exp 0, or from scaled ones with e >= exp): a multiplication by a power
+ * of two, exact but for what falls below the smallest double next to the
+ * new largest value. */
+static void
+rescale(struct kpi_moments *m, int e)
+{
+	int shift = e - m->exp;
+
+	m->mean = ldexp(m->mean, -shift);
+	m->m2 = ldexp(m->m2, -2 * shift);
+	m->exp = e;
+	m->scaled = 1;
+}
+
+/* Welford's update in units of 2^exp, where every value seen is below 1
+ * in magnitude: a deviation is below 2 and m2 below 4n, and a deviation
+ * small enough to lose bits when squared is negligible next to the
+ * largest value. */
+static void
+scaled_add(struct kpi_moments *m, double x)
+{
+	double xs, delta;
+
+	if (isfinite(x) && x != 0.0 && exponent_above(x) > m->exp)
+		rescale(m, exponent_above(x));
+	xs = ldexp(x, -m->exp);
+	delta = xs - m->mean;
+	m->mean += delta / (double)m->n;
+	m->m2 += delta * (xs - m->mean);
 }
 
 /* Welford's update (Welford 1962; Knuth TAOCP vol. 2, 4.2.2, recurrences
@@ -26,31 +77,51 @@ kpi_moments_init(struct kpi_moments *m)
  * sum(x^2) - n * mean^2.  The terms delta * (x - mean) are never negative,
  * so m2 is never negative.  The sum is kept separately, compensated
  * (Neumaier 1974), because the reported sum and mean must not drift.
- * Callers skip missing values: a NaN would poison every result but the
- * min and max, which ignore it. */
+ * The plain update is tried first; when it overflows (a deviation or m2
+ * past the largest double) or meets a tiny deviation, it is dropped and
+ * the moments go to scaled units for good, so ordinary data pay two
+ * comparisons.  Callers skip missing values: a NaN would poison every
+ * result but the min and max, which ignore it; so would an infinity,
+ * which is never scaled. */
 void
 kpi_moments_add(struct kpi_moments *m, double x)
 {
-	double delta;
+	double delta, mean, m2;
 
 	m->n++;
-	kpi_sum_add(&m->sum, x);
-	delta = x - m->mean;
-	m->mean += delta / (double)m->n;
-	m->m2 += delta * (x - m->mean);
+	kpi_bigsum_add(&m->sum, x);
 	if (x < m->min)
 		m->min = x;
 	if (x > m->max)
 		m->max = x;
+	if (m->scaled) {
+		scaled_add(m, x);
+		return;
+	}
+	delta = x - m->mean;
+	mean = m->mean + delta / (double)m->n;
+	m2 = m->m2 + delta * (x - mean);
+	if ((!isfinite(m2) || (fabs(delta) < TINY_DEVIATION && delta != 0.0)) &&
+	    isfinite(x) && isfinite(m->m2)) {
+		rescale(m, exponent_above(fmax(-m->min, m->max)));
+		scaled_add(m, x);
+		return;
+	}
+	m->mean = mean;
+	m->m2 = m2;
 }
 
 /* Chan, Golub & LeVeque (1979), the pairwise update: with d = mean_b -
  * mean_a, mean = mean_a + d * n_b / n and m2 = m2_a + m2_b + d^2 n_a n_b / n.
- * Both compensated sums are carried over whole. */
+ * Both compensated sums are carried over whole.  As in kpi_moments_add(),
+ * plain units unless either side is scaled or the plain update overflows
+ * or squares a tiny difference; scaled, both sides go to the units of the
+ * larger magnitude. */
 void
 kpi_moments_merge(struct kpi_moments *a, const struct kpi_moments *b)
 {
-	double na, nb, n, d;
+	struct kpi_moments bb;
+	double na, nb, n, d, mean, m2;
 
 	if (b->n == 0)
 		return;
@@ -61,22 +132,35 @@ kpi_moments_merge(struct kpi_moments *a, const struct kpi_moments *b)
 	na = (double)a->n;
 	nb = (double)b->n;
 	n = na + nb;
-	d = b->mean - a->mean;
-	a->mean += d * (nb / n);
-	a->m2 += b->m2 + d * d * (na * (nb / n));
 	a->n += b->n;
-	a->sum.comp += b->sum.comp;
-	kpi_sum_add(&a->sum, b->sum.sum);
+	kpi_bigsum_merge(&a->sum, &b->sum);
 	if (b->min < a->min)
 		a->min = b->min;
 	if (b->max > a->max)
 		a->max = b->max;
+	if (!a->scaled && !b->scaled) {
+		d = b->mean - a->mean;
+		mean = a->mean + d * (nb / n);
+		m2 = a->m2 + b->m2 + d * d * (na * (nb / n));
+		if ((isfinite(m2) && !(fabs(d) < TINY_DEVIATION && d != 0.0)) ||
+		    !isfinite(a->m2) || !isfinite(b->m2)) {
+			a->mean = mean;
+			a->m2 = m2;
+			return;
+		}
+	}
+	bb = *b;
+	rescale(a, exponent_above(fmax(-a->min, a->max)));
+	rescale(&bb, a->exp);
+	d = bb.mean - a->mean;
+	a->mean += d * (nb / n);
+	a->m2 += bb.m2 + d * d * (na * (nb / n));
 }
 
 double
 kpi_moments_sum(const struct kpi_moments *m)
 {
-	return m->n ? kpi_sum_value(&m->sum) : 0.0;
+	return m->n ? kpi_bigsum_value(&m->sum) : 0.0;
 }
 
 /* From the compensated sum rather than Welford's running mean, so that the
@@ -84,7 +168,7 @@ kpi_moments_sum(const struct kpi_moments *m)
 double
 kpi_moments_mean(const struct kpi_moments *m)
 {
-	return m->n ? kpi_sum_value(&m->sum) / (double)m->n : NAN;
+	return m->n ? kpi_bigsum_mean(&m->sum, (double)m->n) : NAN;
 }
 
 double
@@ -99,22 +183,30 @@ kpi_moments_max(const struct kpi_moments *m)
 	return m->n ? m->max : NAN;
 }
 
-double
-kpi_moments_variance(const struct kpi_moments *m, enum kpi_ddof ddof)
+/* The divisor of m2, or NaN without enough values. */
+static double
+divisor(const struct kpi_moments *m, enum kpi_ddof ddof)
 {
 	switch (ddof) {
 	case KPI_POPULATION:
-		return m->n >= 1 ? m->m2 / (double)m->n : NAN;
+		return m->n >= 1 ? (double)m->n : NAN;
 	case KPI_SAMPLE:
-		return m->n >= 2 ? m->m2 / (double)(m->n - 1) : NAN;
+		return m->n >= 2 ? (double)(m->n - 1) : NAN;
 	}
 	return NAN;
+}
+
+/* In plain units exp is 0, and these are m2 / d and sqrt(m2 / d). */
+double
+kpi_moments_variance(const struct kpi_moments *m, enum kpi_ddof ddof)
+{
+	return ldexp(m->m2 / divisor(m, ddof), 2 * m->exp);
 }
 
 double
 kpi_moments_sd(const struct kpi_moments *m, enum kpi_ddof ddof)
 {
-	return sqrt(kpi_moments_variance(m, ddof));
+	return ldexp(sqrt(m->m2 / divisor(m, ddof)), m->exp);
 }
 
 /* ==== Stored values ==== */

@@ -581,6 +581,118 @@ test_sum_does_not_depend_on_order(void **state)
 	}
 }
 
+/* ==== Sums that do not overflow ==== */
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define assert_rel(actual, expected) \
+	assert_close((actual), (expected), 1e-13 * fabs(expected))
+
+static void
+bigsum_of(struct kpi_bigsum *b, const double *x, size_t n)
+{
+	struct kpi_bigsum zero = KPI_BIGSUM_INIT;
+	size_t i;
+
+	*b = zero;
+	for (i = 0; i < n; i++)
+		kpi_bigsum_add(b, x[i]);
+}
+
+static void
+test_bigsum_equals_the_plain_sum_while_it_fits(void **state)
+{
+	/* The terms of test_sum_does_not_depend_on_order and 0.1 ten times:
+	 * the same operations, so the same bits as kpi_sum. */
+	const double terms[] = {
+		1e16, 1.0, -1e16, 3.14159, 2.71828e-5, 123456.789, -0.1,
+		1e-10, 7.5, -123456.7, 0.3, 1e15, -1e15, 42.0, 0.001,
+	};
+	const double tenth[] = { 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1,
+				 0.1 };
+	struct kpi_bigsum b;
+
+	bigsum_of(&b, terms, NELEM(terms));
+	assert_int_equal(b.shift, 0);
+	assert_double_exact(kpi_bigsum_value(&b), neumaier(terms, NELEM(terms)));
+	assert_double_exact(kpi_bigsum_mean(&b, 15),
+			    neumaier(terms, NELEM(terms)) / 15);
+	bigsum_of(&b, tenth, NELEM(tenth));
+	assert_double_exact(kpi_bigsum_value(&b), 1.0);
+}
+
+static void
+test_bigsum_passes_the_largest_double_and_comes_back(void **state)
+{
+	/* By hand: 1e308 + 1e308 - 1e308 = 1e308 (kpi_sum gives +inf);
+	 * 2.5e308 is beyond DBL_MAX, its half is not; DBL_MAX + DBL_MAX -
+	 * DBL_MAX + 1 is DBL_MAX (the 1 is far below its ulp, 2^971), and
+	 * -DBL_MAX twice is -inf with mean -DBL_MAX. */
+	const double back[] = { 1e308, 1e308, -1e308 };
+	const double two[] = { 1e308, 1.5e308 };
+	const double max[] = { DBL_MAX, DBL_MAX, -DBL_MAX, 1 };
+	const double neg[] = { -DBL_MAX, -DBL_MAX };
+	struct kpi_bigsum b;
+
+	bigsum_of(&b, back, NELEM(back));
+	assert_int_equal(b.shift, KPI_BIGSUM_SHIFT);
+	assert_double_exact(kpi_bigsum_value(&b), 1e308);
+	bigsum_of(&b, two, NELEM(two));
+	assert_true(isinf(kpi_bigsum_value(&b)) && kpi_bigsum_value(&b) > 0);
+	assert_rel(kpi_bigsum_mean(&b, 2) / 1e308, 1.25);
+	bigsum_of(&b, max, NELEM(max));
+	assert_double_exact(kpi_bigsum_value(&b), DBL_MAX);
+	bigsum_of(&b, neg, NELEM(neg));
+	assert_true(isinf(kpi_bigsum_value(&b)) && kpi_bigsum_value(&b) < 0);
+	assert_double_exact(kpi_bigsum_mean(&b, 2), -DBL_MAX);
+}
+
+static void
+test_bigsum_keeps_subnormal_terms_exact_while_plain(void **state)
+{
+	/* Sums of subnormals are exact: 1 + 2 + 3 times 2^-1074 is 6 of
+	 * them, and their mean 2 * 2^-1074. */
+	const double x[] = { 0x1p-1074, 2 * 0x1p-1074, 3 * 0x1p-1074 };
+	struct kpi_bigsum b;
+
+	bigsum_of(&b, x, NELEM(x));
+	assert_double_exact(kpi_bigsum_value(&b), 6 * 0x1p-1074);
+	assert_double_exact(kpi_bigsum_mean(&b, 3), 2 * 0x1p-1074);
+}
+
+static void
+test_bigsum_merge_and_add_value_cross_the_shift(void **state)
+{
+	/* a = 1e308 + 1e308 (scaled), b = -1e308 (plain): merged 1e308;
+	 * c = 1.5e308 plain, adding a's value gives 3.5e308, beyond DBL_MAX,
+	 * whose half 1.75e308 is not; two plain halves that overflow only
+	 * together, 1e308 and 1e308, merge to +inf, mean 1e308. */
+	const double up[] = { 1e308, 1e308 }, down[] = { -1e308 };
+	const double c1[] = { 1.5e308 };
+	struct kpi_bigsum a, b, c, d, e;
+
+	bigsum_of(&a, up, 2);
+	bigsum_of(&b, down, 1);
+	kpi_bigsum_merge(&a, &b);
+	assert_double_exact(kpi_bigsum_value(&a), 1e308);
+	kpi_bigsum_merge(&b, &a);
+	assert_double_exact(kpi_bigsum_value(&b), 0);
+
+	bigsum_of(&a, up, 2);
+	bigsum_of(&c, c1, 1);
+	kpi_bigsum_add_value(&c, &a);
+	assert_true(isinf(kpi_bigsum_value(&c)));
+	assert_rel(kpi_bigsum_mean(&c, 2) / 1e308, 1.75);
+
+	bigsum_of(&a, up, 1);
+	bigsum_of(&d, up, 1);
+	kpi_bigsum_merge(&a, &d);
+	assert_true(isinf(kpi_bigsum_value(&a)));
+	assert_double_exact(kpi_bigsum_mean(&a, 2), 1e308);
+	e = d;
+	kpi_bigsum_add_value(&d, &e);
+	assert_double_exact(kpi_bigsum_mean(&d, 2), 1e308);
+}
+
 int
 main(void)
 {
@@ -606,6 +718,10 @@ main(void)
 		cmocka_unit_test(test_sum_recovers_what_cancellation_loses),
 		cmocka_unit_test(test_sum_overflows_to_infinity_not_nan),
 		cmocka_unit_test(test_sum_does_not_depend_on_order),
+		cmocka_unit_test(test_bigsum_equals_the_plain_sum_while_it_fits),
+		cmocka_unit_test(test_bigsum_passes_the_largest_double_and_comes_back),
+		cmocka_unit_test(test_bigsum_keeps_subnormal_terms_exact_while_plain),
+		cmocka_unit_test(test_bigsum_merge_and_add_value_cross_the_shift),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

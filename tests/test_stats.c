@@ -263,6 +263,191 @@ test_moments_merge_keeps_large_offset_accuracy(void **state)
 	assert_double_exact(kpi_moments_min(&empty), 1e9 + 4);
 }
 
+/* ==== Moments near the ends of the double range ==== */
+
+static void
+test_moments_mean_is_finite_when_only_the_sum_overflows(void **state)
+{
+	/* By hand: 1e308 + 1.5e308 = 2.5e308 is beyond DBL_MAX (1.797e308),
+	 * its half 1.25e308 is not.  In units of 2^64 the sum is one
+	 * rounding of the exact sum, so the mean is that of the same values
+	 * scaled down by 2^64, scaled back up.  DBL_MAX four times has mean
+	 * DBL_MAX; 1e308 + 1e308 - 1e308 is 1e308 again, though the running
+	 * sum passed DBL_MAX on the way. */
+	const double two[] = { 1e308, 1.5e308 };
+	const double four[] = { DBL_MAX, DBL_MAX, DBL_MAX, DBL_MAX };
+	const double back[] = { 1e308, 1e308, -1e308 };
+	struct kpi_moments m;
+
+	moments_of(&m, two, NELEM(two));
+	assert_rel(kpi_moments_mean(&m) / 1e308, 1.25);
+	assert_double_exact(kpi_moments_mean(&m),
+			    ldexp((ldexp(1e308, -64) + ldexp(1.5e308, -64)) / 2,
+				  64));
+	assert_true(isinf(kpi_moments_sum(&m)) && kpi_moments_sum(&m) > 0);
+
+	moments_of(&m, four, NELEM(four));
+	assert_double_exact(kpi_moments_mean(&m), DBL_MAX);
+	assert_true(isinf(kpi_moments_sum(&m)));
+
+	moments_of(&m, back, NELEM(back));
+	assert_double_exact(kpi_moments_sum(&m), 1e308);
+	assert_double_exact(kpi_moments_mean(&m), 1e308 / 3);
+}
+
+static void
+test_moments_sd_is_finite_when_the_variance_is_not(void **state)
+{
+	/* By hand, x = 1e308, -1e308, 1e308: mean x/3, deviations 2x/3,
+	 * -4x/3, 2x/3, squares (4 + 16 + 4) x^2 / 9 = 8 x^2 / 3.  Sample
+	 * variance 4 x^2 / 3 = 1.33e616 and population variance 8 x^2 / 9
+	 * lie beyond DBL_MAX; the sds, worked with x factored out,
+	 * 2 x / sqrt(3) = 1.1547e308 and sqrt(8) x / 3 = 9.428e307, do not.
+	 * The plain recurrences give NaN for all four (the deviation 2e308
+	 * overflows). */
+	const double x[] = { 1e308, -1e308, 1e308 };
+	struct kpi_moments m;
+
+	moments_of(&m, x, NELEM(x));
+	assert_double_exact(kpi_moments_mean(&m), 1e308 / 3);
+	assert_true(isinf(kpi_moments_variance(&m, KPI_SAMPLE)));
+	assert_true(kpi_moments_variance(&m, KPI_SAMPLE) > 0);
+	assert_true(isinf(kpi_moments_variance(&m, KPI_POPULATION)));
+	assert_rel(kpi_moments_sd(&m, KPI_SAMPLE) / 1e308, 2 / sqrt(3.0));
+	assert_rel(kpi_moments_sd(&m, KPI_POPULATION) / 1e308,
+		   sqrt(8.0) / 3);
+	assert_double_exact(kpi_moments_min(&m), -1e308);
+	assert_double_exact(kpi_moments_max(&m), 1e308);
+}
+
+static void
+test_moments_scaled_by_a_power_of_two_give_the_same_bits(void **state)
+{
+	/* Multiplying by 2^k is exact, and so is every rounding of data
+	 * multiplied by 2^k when nothing leaves the normal range: the deals
+	 * times 2^1000 (squares beyond DBL_MAX) and times 2^-1000 (squares
+	 * below DBL_MIN) must give the mean and sds of the deals times 2^k,
+	 * bit for bit.  Their variances are 2.7e7 * 2^2000 (+inf) and
+	 * 2.7e7 * 2^-2000 (below the smallest subnormal: 0).  Plain, the
+	 * first would give +inf sds, the second 0. */
+	static const int k[] = { 1000, -1000, 600, -600 };
+	double scaled[NELEM(deals)];
+	struct kpi_moments ref, m;
+	size_t i, j;
+
+	moments_of(&ref, deals, NELEM(deals));
+	for (j = 0; j < NELEM(k); j++) {
+		for (i = 0; i < NELEM(deals); i++)
+			scaled[i] = ldexp(deals[i], k[j]);
+		moments_of(&m, scaled, NELEM(scaled));
+		assert_double_exact(kpi_moments_mean(&m),
+				    ldexp(kpi_moments_mean(&ref), k[j]));
+		assert_double_exact(kpi_moments_sum(&m),
+				    ldexp(kpi_moments_sum(&ref), k[j]));
+		assert_double_exact(kpi_moments_sd(&m, KPI_SAMPLE),
+				    ldexp(kpi_moments_sd(&ref, KPI_SAMPLE), k[j]));
+		assert_double_exact(kpi_moments_sd(&m, KPI_POPULATION),
+				    ldexp(kpi_moments_sd(&ref, KPI_POPULATION),
+					  k[j]));
+		assert_double_exact(kpi_moments_variance(&m, KPI_SAMPLE),
+				    ldexp(kpi_moments_variance(&ref, KPI_SAMPLE),
+					  2 * k[j]));
+	}
+	assert_true(isinf(ldexp(kpi_moments_variance(&ref, KPI_SAMPLE), 2000)));
+	assert_double_exact(ldexp(kpi_moments_variance(&ref, KPI_SAMPLE), -2000),
+			    0);
+}
+
+static void
+test_moments_near_dbl_min_keep_their_precision(void **state)
+{
+	/* By hand: 1, 2, 3 times u have mean 2u, deviations -u, 0, u, sample
+	 * variance u^2 and sd u, exactly, for u = DBL_MIN (2^-1022) and for
+	 * the subnormal u = 2^-1060.  1 and 3 times the smallest subnormal
+	 * 2^-1074 have mean 2^-1073 and population sd 2^-1074.  u^2 itself
+	 * is far below the smallest subnormal: the variances are 0.  Plain,
+	 * the squared deviations vanish and every sd is 0. */
+	static const double units[] = { DBL_MIN, 0x1p-1060 };
+	const double ends[] = { 0x1p-1074, 3 * 0x1p-1074 };
+	double x[3];
+	struct kpi_moments m;
+	size_t i;
+
+	for (i = 0; i < NELEM(units); i++) {
+		x[0] = units[i];
+		x[1] = 2 * units[i];
+		x[2] = 3 * units[i];
+		moments_of(&m, x, 3);
+		assert_double_exact(kpi_moments_mean(&m), 2 * units[i]);
+		assert_double_exact(kpi_moments_sum(&m), 6 * units[i]);
+		assert_double_exact(kpi_moments_sd(&m, KPI_SAMPLE), units[i]);
+		assert_double_exact(kpi_moments_variance(&m, KPI_SAMPLE), 0);
+	}
+	moments_of(&m, ends, NELEM(ends));
+	assert_double_exact(kpi_moments_mean(&m), 0x1p-1073);
+	assert_double_exact(kpi_moments_sd(&m, KPI_POPULATION), 0x1p-1074);
+}
+
+static void
+test_moments_tiny_values_beside_large_ones_do_not_rescale_wrongly(void **state)
+{
+	/* Zeros and tiny values added after the moments went to scaled units
+	 * must not pull the scale down: by hand, 0, 0, DBL_MIN, 2 DBL_MIN,
+	 * 0 have mean 0.6 DBL_MIN, deviations -0.6, -0.6, 0.4, 1.4, -0.6
+	 * DBL_MIN, squares 0.36 * 3 + 0.16 + 1.96 = 3.2 DBL_MIN^2, sample sd
+	 * sqrt(0.8) DBL_MIN; and 1e300 after DBL_MIN values moves the scale
+	 * up: sd of DBL_MIN, 1e300 is 1e300 / sqrt(2) to a relative 1e-16. */
+	const double x[] = { 0, 0, DBL_MIN, 2 * DBL_MIN, 0 };
+	const double y[] = { DBL_MIN, 1e300 };
+	struct kpi_moments m;
+
+	moments_of(&m, x, NELEM(x));
+	assert_rel(kpi_moments_sd(&m, KPI_SAMPLE) / DBL_MIN, sqrt(0.8));
+	moments_of(&m, y, NELEM(y));
+	assert_rel(kpi_moments_sd(&m, KPI_SAMPLE) / 1e300, 1 / sqrt(2.0));
+	assert_rel(kpi_moments_mean(&m) / 1e300, 0.5);
+}
+
+static void
+test_moments_merge_near_the_ends_equals_sequential_add(void **state)
+{
+	/* Splits of data that overflow the plain recurrences (and of data
+	 * that underflow them) merge to what one pass gives: the sd
+	 * 1.1547e308 of test_moments_sd_is_finite_when_the_variance_is_not
+	 * among them. */
+	const double big[] = { 1e308, -1e308, 1e308, -1.5e308, 0.5e308, 1e300,
+			       1.7e308 };
+	const double tiny[] = { DBL_MIN, 2 * DBL_MIN, 3 * DBL_MIN, 0x1p-1060,
+				0, 5 * DBL_MIN };
+	const double *data[] = { big, tiny };
+	const size_t len[] = { NELEM(big), NELEM(tiny) };
+	struct kpi_moments all, a, b;
+	size_t d, cut;
+
+	for (d = 0; d < NELEM(data); d++) {
+		moments_of(&all, data[d], len[d]);
+		for (cut = 0; cut <= len[d]; cut++) {
+			moments_of(&a, data[d], cut);
+			moments_of(&b, data[d] + cut, len[d] - cut);
+			kpi_moments_merge(&a, &b);
+			assert_int_equal(a.n, all.n);
+			assert_rel(kpi_moments_mean(&a) / kpi_moments_mean(&all), 1);
+			assert_rel(kpi_moments_sd(&a, KPI_SAMPLE) /
+				   kpi_moments_sd(&all, KPI_SAMPLE), 1);
+			assert_rel(kpi_moments_sd(&a, KPI_POPULATION) /
+				   kpi_moments_sd(&all, KPI_POPULATION), 1);
+			assert_double_exact(kpi_moments_min(&a),
+					    kpi_moments_min(&all));
+			assert_double_exact(kpi_moments_max(&a),
+					    kpi_moments_max(&all));
+		}
+	}
+	moments_of(&a, big, 1);
+	moments_of(&b, big + 1, 2);
+	kpi_moments_merge(&a, &b);
+	assert_rel(kpi_moments_sd(&a, KPI_SAMPLE) / 1e308, 2 / sqrt(3.0));
+}
+
 /* ==== Stored values ==== */
 
 static void
@@ -648,6 +833,12 @@ main(void)
 		cmocka_unit_test(test_moments_sum_and_mean_are_compensated),
 		cmocka_unit_test(test_moments_merge_equals_sequential_add),
 		cmocka_unit_test(test_moments_merge_keeps_large_offset_accuracy),
+		cmocka_unit_test(test_moments_mean_is_finite_when_only_the_sum_overflows),
+		cmocka_unit_test(test_moments_sd_is_finite_when_the_variance_is_not),
+		cmocka_unit_test(test_moments_scaled_by_a_power_of_two_give_the_same_bits),
+		cmocka_unit_test(test_moments_near_dbl_min_keep_their_precision),
+		cmocka_unit_test(test_moments_tiny_values_beside_large_ones_do_not_rescale_wrongly),
+		cmocka_unit_test(test_moments_merge_near_the_ends_equals_sequential_add),
 		cmocka_unit_test(test_values_push_grows_and_free_leaves_it_reusable),
 		cmocka_unit_test(test_values_push_refuses_nan),
 		cmocka_unit_test(test_values_sort_agrees_with_qsort),

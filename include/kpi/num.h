@@ -70,4 +70,56 @@ kpi_sum_value(const struct kpi_sum *s)
 	return isinf(s->sum) ? s->sum : s->sum + s->comp;
 }
 
+/* A compensated sum that does not overflow on the way: while its running
+ * total fits in a double it is exactly a kpi_sum (same operations, same
+ * bits); the first term that would carry it past the largest double moves
+ * it, for good, to units of 2^KPI_BIGSUM_SHIFT.  Fewer than 2^64 finite
+ * terms cannot pass the largest double there, and scaling by a power of
+ * two is exact, so the scaled sum is what the plain one would be with an
+ * unbounded exponent, but for terms below 2^-958 (which lose low bits to
+ * the subnormal range once scaled).  kpi_bigsum_value() is then +-inf only
+ * when the total itself lies beyond the largest double, and
+ * kpi_bigsum_mean() is finite whenever the mean is. */
+#define KPI_BIGSUM_SHIFT 64
+
+struct kpi_bigsum {
+	struct kpi_sum s;	/* in units of 2^shift */
+	int shift;		/* 0, or KPI_BIGSUM_SHIFT */
+};
+
+#define KPI_BIGSUM_INIT { { 0.0, 0.0 }, 0 }
+
+/* Move b to units of 2^KPI_BIGSUM_SHIFT (b->shift must be 0). */
+void kpi_bigsum_widen(struct kpi_bigsum *b);
+
+static inline void
+kpi_bigsum_add(struct kpi_bigsum *b, double x)
+{
+	struct kpi_sum before = b->s;
+
+	if (b->shift == 0) {
+		kpi_sum_add(&b->s, x);
+		if (!isinf(b->s.sum))
+			return;
+		b->s = before;
+		kpi_bigsum_widen(b);
+	}
+	kpi_sum_add(&b->s, ldexp(x, -KPI_BIGSUM_SHIFT));
+}
+
+/* Add the value of `src` (its sum and compensation rounded to one double
+ * in its units), as kpi_sum_add(dst, kpi_sum_value(src)) does for plain
+ * sums. */
+void kpi_bigsum_add_value(struct kpi_bigsum *dst,
+			  const struct kpi_bigsum *src);
+
+/* Merge b into a, both compensations carried over (for split work). */
+void kpi_bigsum_merge(struct kpi_bigsum *a, const struct kpi_bigsum *b);
+
+/* The sum; +-inf when it lies beyond the largest double. */
+double kpi_bigsum_value(const struct kpi_bigsum *b);
+
+/* The sum divided by n (n > 0), rounded once in the sum's units. */
+double kpi_bigsum_mean(const struct kpi_bigsum *b, double n);
+
 #endif
