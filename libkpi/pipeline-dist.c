@@ -705,6 +705,19 @@ kpi_bookings_compute(const double *amount, const double *p, size_t n,
 			goto out;
 		quantiles_from_pmf(pmf, cells, levels, nlevels, base + shift,
 				   &gr, q);
+		/* The grid's rounding may carry a quantile past what the deals
+		 * can add up to (below the certain ones alone, or above all of
+		 * them won); the true quantile lies within, so bringing it back
+		 * only moves it closer. */
+		{
+			struct kpi_sum all = { 0, 0 };
+
+			for (i = 0; i < nu; i++)
+				kpi_sum_add(&all, ua[i]);
+			for (i = 0; i < nlevels; i++)
+				q[i] = fmin(fmax(q[i], base),
+					    base + kpi_sum_value(&all));
+		}
 		if (!isnan(threshold)) {
 			struct kpi_sum tail = { 0, 0 };
 			size_t s, from;

@@ -402,6 +402,36 @@ test_bookings_grid_bound_holds(void **state)
 	free(pmf);
 }
 
+/* Amounts off any small decimal grid: the grid of the tolerance rounds
+ * them, and a quantile near the ends used to fall outside what the deals
+ * can add up to (p10 = -0.0074 here).  By hand, with both deals at 0.5%:
+ * P(nothing) = 0.995^2 = 0.990025, so every level up to 0.99 is 0; the
+ * largest sum is 4.00000000004.  No quantile lies outside [0, that]. */
+static void
+test_bookings_quantiles_stay_within_what_deals_add_up_to(void **state)
+{
+	static const double a[] = { 1.00000000001, 3.00000000003 };
+	static const double p[] = { 0.005, 0.005 };
+	static const double levels[] = { .1, .5, .9, .99, .999999, .9999999 };
+	struct kpi_bookings_options o;
+	struct kpi_bookings b;
+	struct kpi_error err;
+	double q[6], r;
+	size_t i;
+
+	(void)state;
+	kpi_bookings_options_init(&o);
+	o.method = KPI_BOOKINGS_EXACT;
+	assert_int_equal(kpi_bookings_compute(a, p, 2, levels, 6, NAN, &o, q,
+					      &r, &b, &err), KPI_OK);
+	for (i = 0; i < 4; i++)
+		assert_double_exact(q[i], 0);
+	for (i = 4; i < 6; i++) {
+		assert_true(q[i] >= 0 && q[i] <= 4.00000000004);
+		assert_close(q[i], 4.00000000004, b.error_bound + 1e-12);
+	}
+}
+
 static void
 test_bookings_auto_falls_back_to_monte_carlo(void **state)
 {
@@ -989,6 +1019,7 @@ main(void)
 		cmocka_unit_test(test_bookings_exact_agrees_with_monte_carlo),
 		cmocka_unit_test(test_bookings_monte_carlo_does_not_depend_on_threads),
 		cmocka_unit_test(test_bookings_grid_bound_holds),
+		cmocka_unit_test(test_bookings_quantiles_stay_within_what_deals_add_up_to),
 		cmocka_unit_test(test_bookings_auto_falls_back_to_monte_carlo),
 		cmocka_unit_test(test_bookings_rejects_bad_input),
 		cmocka_unit_test(test_report_three_deals_with_stale_policies),
