@@ -78,14 +78,16 @@ funnel_view(const struct kpi_funnel *f, size_t deal, long as_of,
 	return any || v->lost;
 }
 
-/* rank[slot] = position of the group in output order (kpi/keyorder.h). */
+/* rank[slot] = position of the group in output order (kpi/keyorder.h);
+ * the keys are distinct, so the ranks are 0..n-1. */
 size_t *
 funnel_group_ranks(const struct kpi_funnel *f)
 {
 	size_t n = kpi_group_count(f->groups);
+	size_t nparts = f->opt->ngroup ? f->opt->ngroup : 1;
 	size_t *rank = malloc((n ? n : 1) * sizeof(*rank));
 
-	if (rank && kpi_keyorder_rank(f->groups, f->opt->ngroup,
+	if (rank && kpi_keyorder_rank(f->groups, nparts,
 				      f->opt->common->decimal_comma, rank,
 				      NULL) != KPI_OK) {
 		free(rank);

@@ -107,8 +107,6 @@ kpi_keyorder_compare(const struct kpi_keyorder *o, size_t x, size_t y)
 	if (x == y)
 		return 0;
 	for (i = 0; i < o->nparts; i++) {
-		size_t lx, ly;
-		const char *px, *py;
 		int c;
 
 		if (o->num[i]) {
@@ -117,13 +115,9 @@ kpi_keyorder_compare(const struct kpi_keyorder *o, size_t x, size_t y)
 			if (a != b)
 				return a < b ? -1 : 1;
 		}
-		px = kpi_group_part(o->g, x, i, &lx);
-		py = kpi_group_part(o->g, y, i, &ly);
-		c = memcmp(px, py, lx < ly ? lx : ly);
+		c = kpi_group_compare_part(o->g, x, y, i);
 		if (c)
 			return c;
-		if (lx != ly)
-			return lx < ly ? -1 : 1;
 	}
 	return 0;
 }
