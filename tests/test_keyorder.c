@@ -245,7 +245,7 @@ test_keyorder_equal_numbers_tie_break_before_the_next_column(void **state)
 }
 
 static void
-test_keyorder_numeric_column_after_a_text_column(void **state)
+test_keyorder_text_column_after_a_numeric_column(void **state)
 {
 	static const char *const rows[] = {
 		"2", "x",
@@ -390,7 +390,7 @@ main(void)
 		cmocka_unit_test(test_keyorder_all_empty_column_counts_as_numeric),
 		cmocka_unit_test(test_keyorder_decides_each_column_on_its_own),
 		cmocka_unit_test(test_keyorder_equal_numbers_tie_break_before_the_next_column),
-		cmocka_unit_test(test_keyorder_numeric_column_after_a_text_column),
+		cmocka_unit_test(test_keyorder_text_column_after_a_numeric_column),
 		cmocka_unit_test(test_keyorder_rank_counts_equal_leading_parts_once),
 		cmocka_unit_test(test_keyorder_no_parts_makes_every_key_equal),
 		cmocka_unit_test(test_keyorder_empty_table_and_free_null),
