@@ -151,7 +151,8 @@ test_keyorder_out_of_range_number_is_not_a_number(void **state)
 static void
 test_keyorder_embedded_nul_is_not_a_number(void **state)
 {
-	static const char *const v[] = { "10", "9", "1\0" "5" };
+	/* "1", a NUL byte ("\000", octal), "5". */
+	static const char *const v[] = { "10", "9", "1\0005" };
 	static const size_t lens[] = { 2, 1, 3 };
 	struct kpi_group *g = table_of(1, v, lens, N(v));
 	struct kpi_keyorder *o = NULL;
@@ -159,7 +160,7 @@ test_keyorder_embedded_nul_is_not_a_number(void **state)
 	(void)state;
 	assert_int_equal(kpi_keyorder_new(&o, g, 1, 0, NULL), KPI_OK);
 	assert_false(kpi_keyorder_numeric(o, 0));
-	/* Bytes: "1\0" "5" < "10" < "9". */
+	/* Bytes: "1\0005" < "10" < "9". */
 	assert_true(kpi_keyorder_compare(o, 2, 0) < 0);
 	assert_true(kpi_keyorder_compare(o, 0, 1) < 0);
 	kpi_keyorder_free(o);
