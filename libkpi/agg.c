@@ -13,6 +13,7 @@
 
 #include "kpi/agg.h"
 #include "kpi/group.h"
+#include "kpi/keyorder.h"
 #include "kpi/num.h"
 #include "kpi/stats.h"
 
@@ -615,7 +616,7 @@ kpi_agg_rows_out_of_range(const struct kpi_agg *a)
 /* ==== Output ==== */
 
 struct sort_item {
-	const struct kpi_agg *a;
+	const struct kpi_keyorder *order;
 	size_t slot;
 	long period;
 };
@@ -630,18 +631,19 @@ slot_period(const struct kpi_agg *a, size_t slot)
 	return period;
 }
 
-/* Compare the group columns of two slots: byte order, shorter prefix first. */
+/* Compare the group columns of two slots in output order: numerically
+ * where a column holds only numbers, else by bytes (kpi/keyorder.h). */
 static int
-compare_groups(const struct kpi_agg *a, size_t x, size_t y)
+compare_groups(const struct kpi_keyorder *order, size_t x, size_t y)
 {
-	return kpi_group_compare(a->table, x, y, a->opt->ngroup);
+	return kpi_keyorder_compare(order, x, y);
 }
 
 static int
 compare_items(const void *pa, const void *pb)
 {
 	const struct sort_item *x = pa, *y = pb;
-	int c = compare_groups(x->a, x->slot, y->slot);
+	int c = compare_groups(x->order, x->slot, y->slot);
 
 	if (c)
 		return c;
@@ -866,23 +868,31 @@ kpi_agg_write(struct kpi_agg *a, struct kpi_csv_writer *w,
 	const struct kpi_agg_options *opt = a->opt;
 	size_t n = kpi_group_count(a->table), i, j;
 	struct sort_item *items;
+	struct kpi_keyorder *order;
+	enum kpi_status st;
 
 	write_header(a, w);
 	if (n == 0 && opt->ngroup == 0 && !opt->time_col)
 		write_row(a, w, 0, 0, SIZE_MAX);	/* the total of nothing */
 	if (n == 0)
 		return kpi_csv_writer_status(w);
+	st = kpi_keyorder_new(&order, a->table, opt->ngroup,
+			      opt->common->decimal_comma, err);
+	if (st != KPI_OK)
+		return st;
 	items = malloc(n * sizeof(*items));
-	if (!items)
+	if (!items) {
+		kpi_keyorder_free(order);
 		return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
+	}
 	for (i = 0; i < n; i++) {
-		items[i].a = a;
+		items[i].order = order;
 		items[i].slot = i;
 		items[i].period = opt->time_col ? slot_period(a, i) : 0;
 	}
 	qsort(items, n, sizeof(*items), compare_items);
 	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && compare_groups(a, items[i].slot,
+		for (j = i + 1; j < n && compare_groups(order, items[i].slot,
 							 items[j].slot) == 0; j++)
 			;
 		if (opt->fill && opt->time_col) {
@@ -894,6 +904,7 @@ kpi_agg_write(struct kpi_agg *a, struct kpi_csv_writer *w,
 		}
 	}
 	free(items);
+	kpi_keyorder_free(order);
 	if (a->overflowed)
 		return overflow_error(a, err);
 	return kpi_csv_writer_status(w);

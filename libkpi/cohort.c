@@ -12,6 +12,7 @@
 
 #include "kpi/cohort.h"
 #include "kpi/group.h"
+#include "kpi/keyorder.h"
 #include "kpi/num.h"
 
 #define NBUCKETS 256
@@ -193,6 +194,7 @@ struct kpi_cohort {
 	unsigned long long nrr_cells;	/* groups x periods of nrr */
 	long *group_first;		/* [group] earliest event period */
 	size_t ngroups;
+	size_t *group_rank;		/* [group] position in output order */
 	struct event *ev;		/* one customer's events */
 	size_t ev_cap;
 	struct active *act;		/* one customer's periods */
@@ -530,6 +532,7 @@ kpi_cohort_free(struct kpi_cohort *c)
 		free(c->nrr[i]);
 	free(c->nrr);
 	free(c->group_first);
+	free(c->group_rank);
 	free(c->group_idx);
 	free(c->parts);
 	free(c->lens);
@@ -1850,6 +1853,16 @@ kpi_cohort_finish(struct kpi_cohort *c, struct kpi_error *err)
 	free_seen(c);
 	c->as_of = opt->has_as_of ? opt->as_of : c->last_day;
 	c->ngroups = opt->ngroup ? kpi_group_count(c->groups) : 1;
+	if (opt->ngroup) {
+		c->group_rank = malloc((c->ngroups ? c->ngroups : 1) *
+					sizeof(*c->group_rank));
+		st = !c->group_rank ? nomem(err)
+		     : kpi_keyorder_rank(c->groups, opt->ngroup,
+					 opt->common->decimal_comma,
+					 c->group_rank, err);
+		if (st != KPI_OK)
+			goto out;
+	}
 	if (!c->have_day)
 		goto out;
 	st = period_of(c, c->as_of, &c->asof_idx, err);
@@ -1928,25 +1941,15 @@ kpi_cohort_stats(const struct kpi_cohort *c, struct kpi_cohort_stats *s)
 
 /* ==== Output ==== */
 
+/* Groups in output order, numerically where a group column holds only
+ * numbers (kpi/keyorder.h), by the ranks kpi_cohort_finish() took. */
 static int
 compare_groups(const struct kpi_cohort *c, uint32_t x, uint32_t y)
 {
-	size_t i;
-
 	if (!c->opt->ngroup || x == y)
 		return 0;
-	for (i = 0; i < c->opt->ngroup; i++) {
-		size_t lx, ly;
-		const char *px = kpi_group_part(c->groups, x, i, &lx);
-		const char *py = kpi_group_part(c->groups, y, i, &ly);
-		int d = memcmp(px, py, lx < ly ? lx : ly);
-
-		if (d)
-			return d;
-		if (lx != ly)
-			return lx < ly ? -1 : 1;
-	}
-	return 0;
+	return (c->group_rank[x] > c->group_rank[y]) -
+	       (c->group_rank[x] < c->group_rank[y]);
 }
 
 /* qsort has no context argument; the writers are not reentrant anyway. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "funnel-internal.h"
+#include "kpi/keyorder.h"
 #include "kpi/num.h"
 #include "kpi/prop.h"
 #include "kpi/stats.h"
@@ -77,41 +78,21 @@ funnel_view(const struct kpi_funnel *f, size_t deal, long as_of,
 	return any || v->lost;
 }
 
-struct rank_item {
-	const struct kpi_funnel *f;
-	size_t slot;
-};
-
-static int
-compare_rank_items(const void *pa, const void *pb)
-{
-	const struct rank_item *a = pa, *b = pb;
-	size_t nparts = a->f->opt->ngroup ? a->f->opt->ngroup : 1;
-
-	return kpi_group_compare(a->f->groups, a->slot, b->slot, nparts);
-}
-
-/* rank[slot] = position of the group in output order. */
+/* rank[slot] = position of the group in output order (kpi/keyorder.h);
+ * the keys are distinct, so the ranks are 0..n-1. */
 size_t *
 funnel_group_ranks(const struct kpi_funnel *f)
 {
-	size_t n = kpi_group_count(f->groups), i;
-	struct rank_item *items = malloc((n ? n : 1) * sizeof(*items));
+	size_t n = kpi_group_count(f->groups);
+	size_t nparts = f->opt->ngroup ? f->opt->ngroup : 1;
 	size_t *rank = malloc((n ? n : 1) * sizeof(*rank));
 
-	if (!items || !rank) {
-		free(items);
+	if (rank && kpi_keyorder_rank(f->groups, nparts,
+				      f->opt->common->decimal_comma, rank,
+				      NULL) != KPI_OK) {
 		free(rank);
 		return NULL;
 	}
-	for (i = 0; i < n; i++) {
-		items[i].f = f;
-		items[i].slot = i;
-	}
-	qsort(items, n, sizeof(*items), compare_rank_items);
-	for (i = 0; i < n; i++)
-		rank[items[i].slot] = i;
-	free(items);
 	return rank;
 }
 

@@ -753,20 +753,29 @@ kpi_group_part(const struct kpi_group *g, size_t slot, size_t i, size_t *len)
 }
 
 int
+kpi_group_compare_part(const struct kpi_group *g, size_t x, size_t y,
+		       size_t i)
+{
+	size_t lx, ly;
+	const char *px = kpi_group_part(g, x, i, &lx);
+	const char *py = kpi_group_part(g, y, i, &ly);
+	int c = memcmp(px, py, lx < ly ? lx : ly);
+
+	if (c)
+		return c;
+	return (lx > ly) - (lx < ly);
+}
+
+int
 kpi_group_compare(const struct kpi_group *g, size_t x, size_t y, size_t nparts)
 {
 	size_t i;
+	int c;
 
 	for (i = 0; i < nparts; i++) {
-		size_t lx, ly;
-		const char *px = kpi_group_part(g, x, i, &lx);
-		const char *py = kpi_group_part(g, y, i, &ly);
-		int c = memcmp(px, py, lx < ly ? lx : ly);
-
+		c = kpi_group_compare_part(g, x, y, i);
 		if (c)
 			return c;
-		if (lx != ly)
-			return lx < ly ? -1 : 1;
 	}
 	return 0;
 }

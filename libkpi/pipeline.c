@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpi/keyorder.h"
 #include "kpi/pipeline.h"
 #include "pipeline-internal.h"
 
@@ -831,43 +832,19 @@ kpi_pipeline_quota_add(struct kpi_pipeline *p,
 
 /* ==== Output order ==== */
 
-/* A group slot to sort, with the table its comparison reads. */
-struct slot_ref {
-	const struct kpi_group *g;
-	size_t nparts;
-	size_t slot;
-};
-
-static int
-compare_slots(const void *pa, const void *pb)
-{
-	const struct slot_ref *x = pa, *y = pb;
-
-	return kpi_group_compare(x->g, x->slot, y->slot, x->nparts);
-}
-
+/* The groups' positions in output order: numerically where a group column
+ * holds only numbers, else by bytes (kpi/keyorder.h). */
 enum kpi_status
 pipeline_rank_groups(struct kpi_pipeline *p, struct kpi_error *err)
 {
-	size_t n = kpi_group_count(p->groups), i;
-	struct slot_ref *order = malloc((n ? n : 1) * sizeof(*order));
+	size_t n = kpi_group_count(p->groups);
 
 	free(p->rank);
 	p->rank = malloc((n ? n : 1) * sizeof(size_t));
-	if (!order || !p->rank) {
-		free(order);
+	if (!p->rank)
 		return pipeline_nomem(err);
-	}
-	for (i = 0; i < n; i++) {
-		order[i].g = p->groups;
-		order[i].nparts = p->ngparts;
-		order[i].slot = i;
-	}
-	qsort(order, n, sizeof(*order), compare_slots);
-	for (i = 0; i < n; i++)
-		p->rank[order[i].slot] = i;
-	free(order);
-	return KPI_OK;
+	return kpi_keyorder_rank(p->groups, p->ngparts,
+				 p->opt->common->decimal_comma, p->rank, err);
 }
 
 void

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kpi/date.h"
+#include "kpi/keyorder.h"
 #include "plot-internal.h"
 
 #define HEAT_LEGEND_W 64	/* right margin for the colour legend */
@@ -84,13 +85,9 @@ struct heat {
 	int percent;
 };
 
-static int
-text_compare(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Cohorts from the oldest down, labelled as periods when they are. */
+/* Cohorts from the oldest down, as kpi-cohort writes them (kpi/keyorder.h:
+ * periods by their text, cohort numbers by number), labelled as periods
+ * when they are. */
 static enum kpi_status
 order_cohorts(struct heat *h, struct kpi_error *err)
 {
@@ -99,6 +96,7 @@ order_cohorts(struct heat *h, struct kpi_error *err)
 	long *days;
 	size_t i, k, n = h->ncohort;
 	int dates = 1;
+	enum kpi_status st;
 
 	names = malloc((n ? n : 1) * sizeof(*names));
 	days = malloc((n ? n : 1) * sizeof(*days));
@@ -110,13 +108,17 @@ order_cohorts(struct heat *h, struct kpi_error *err)
 		free(days);
 		return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
 	}
-	for (i = 0; i < n; i++)
-		names[i] = kpi_group_part(t->cats, i, 0, NULL);
-	qsort(names, n, sizeof(*names), text_compare);
+	st = kpi_keyorder_rank(t->cats, 1, h->p->opt->common->decimal_comma,
+			       h->rank, err);
+	if (st != KPI_OK) {
+		free(names);
+		free(days);
+		return st;
+	}
+	/* The cohorts are distinct, so their ranks are their rows. */
+	for (k = 0; k < n; k++)
+		names[h->rank[k]] = kpi_group_part(t->cats, k, 0, NULL);
 	for (i = 0; i < n; i++) {
-		for (k = 0; k < n; k++)
-			if (kpi_group_part(t->cats, k, 0, NULL) == names[i])
-				h->rank[k] = i;
 		if (kpi_date_parse(names[i], NULL, &h->p->opt->common->cal,
 				   &days[i], NULL) != KPI_OK)
 			dates = 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kpi/date.h"
+#include "kpi/keyorder.h"
 #include "kpi/num.h"
 #include "plot-internal.h"
 
@@ -557,28 +558,28 @@ plot_x_range(const struct plot_table *t, double *min, double *max)
 
 /* ==== Output ==== */
 
+/* Panels in the order the tools write their groups (kpi/keyorder.h):
+ * the keys are distinct, so their ranks are the positions. */
 static enum kpi_status
-order_panels(struct plot_table *t, struct kpi_error *err)
+order_panels(struct plot_table *t, int decimal_comma, struct kpi_error *err)
 {
 	size_t n = plot_npanels(t), i;
+	enum kpi_status st;
 
 	t->slot_at = malloc((n ? n : 1) * sizeof(size_t));
 	t->pos_of = malloc((n ? n : 1) * sizeof(size_t));
 	if (!t->slot_at || !t->pos_of)
 		return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
 	for (i = 0; i < n; i++)
-		t->slot_at[i] = i;
-	/* Insertion sort: at most KPI_PLOT_MAX_PANELS. */
-	for (i = 1; t->nkeys && i < n; i++) {
-		size_t k = i, slot = t->slot_at[i];
-
-		for (; k > 0 && kpi_group_compare(t->panels, t->slot_at[k - 1],
-						  slot, t->nkeys) > 0; k--)
-			t->slot_at[k] = t->slot_at[k - 1];
-		t->slot_at[k] = slot;
+		t->pos_of[i] = i;
+	if (t->nkeys) {
+		st = kpi_keyorder_rank(t->panels, t->nkeys, decimal_comma,
+				       t->pos_of, err);
+		if (st != KPI_OK)
+			return st;
 	}
 	for (i = 0; i < n; i++)
-		t->pos_of[t->slot_at[i]] = i;
+		t->slot_at[t->pos_of[i]] = i;
 	return KPI_OK;
 }
 
@@ -588,7 +589,7 @@ kpi_plot_write(struct kpi_plot *p, FILE *out, struct kpi_error *err)
 	struct kpi_svg svg;
 	enum kpi_status st;
 
-	st = order_panels(&p->t, err);
+	st = order_panels(&p->t, p->opt->common->decimal_comma, err);
 	if (st != KPI_OK)
 		return st;
 	if (p->opt->title)

@@ -86,7 +86,8 @@ enum kpi_status kpi_agg_add(struct kpi_agg *a, const struct kpi_csv_record *rec,
 			    struct kpi_error *err);
 
 /* Write the header and one row per group and period, sorted by the group
- * key (byte order) and period.  Rows with an empty date form their own
+ * key (numerically where a column holds only numbers, else by bytes: see
+ * kpi/keyorder.h) and period.  Rows with an empty date form their own
  * group with an empty period, sorted first. */
 enum kpi_status kpi_agg_write(struct kpi_agg *a, struct kpi_csv_writer *w,
 			      struct kpi_error *err);

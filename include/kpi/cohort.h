@@ -211,7 +211,8 @@ struct kpi_cohort_report {
 
 /* The cohort table (see kpi-cohort(1) for the columns), long or, with
  * r->wide, one row per cohort and one column per age.  Rows are sorted by
- * the group columns (byte order), cohort and age; --summary rows have an
+ * the group columns (numerically where a column holds only numbers, else
+ * by bytes: kpi/keyorder.h), cohort and age; --summary rows have an
  * empty cohort and follow their group's cohorts.  Cells whose period has
  * not fully elapsed by the as-of date are empty.  KPI_EINVAL, before
  * anything is written, when a money figure the report shows (revenue,

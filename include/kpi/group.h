@@ -47,9 +47,13 @@ size_t kpi_group_count(const struct kpi_group *g);
 
 /* Order of the tuples in slots x and y by their first nparts parts: each
  * part compared bytewise, a shorter prefix first (<0, 0, >0 as memcmp).
- * This is the output order of every tool's groups. */
+ * The tools write their groups in the order of kpi/keyorder.h instead,
+ * which orders a column of numbers numerically. */
 int kpi_group_compare(const struct kpi_group *g, size_t x, size_t y,
 		      size_t nparts);
+/* The same for part i alone. */
+int kpi_group_compare_part(const struct kpi_group *g, size_t x, size_t y,
+			   size_t i);
 
 /* Part i of the tuple in slot; *len (when non-NULL) gets its length.  The
  * bytes are NUL-terminated and live as long as the table.  NULL (and *len 0)
