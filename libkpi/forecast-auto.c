@@ -5,8 +5,8 @@
  *  1. Fit every member of `members` (automatic ETS, Theta, automatic
  *     ARIMA, DOTM, automatic CES, and the damped trend ETS(A,Ad,N) of
  *     Gardner & McKenzie 1985, on non-seasonal series the DAMPEN
- *     benchmark of the M3 competition) to the series.  A member that returns an error (too
- *     short, refused, not built) is left out.
+ *     benchmark of the M3 competition) to the series.  A member that
+ *     returns an error (too short, refused, not built) is left out.
  *  2. Point forecasts: the `point` combination of the members that
  *     fitted, step by step: the trimmed mean, which drops the highest and
  *     the lowest forecast and averages the others (with three members the
@@ -141,10 +141,9 @@ has_bounds(const struct kpi_fc_result *f, size_t i)
 
 /* The interval bounds of step i, level by level, combined over the
  * members j with use[j] set that have bounds at every level of that step.
- * Taking the same
- * members at every level keeps the intervals nested (a member whose 95%
- * bound overflowed while its 80% bound did not would otherwise widen the
- * 80% interval alone).  A member without bounds may still pull the point
+ * Taking the same members at every level keeps the intervals nested (a
+ * member whose 95% bound overflowed while its 80% bound did not would
+ * otherwise widen the 80% interval alone).  A member without bounds may still pull the point
  * forecast outside the others' envelope; the interval then stretches to
  * the point, so that it always holds it. */
 static void
