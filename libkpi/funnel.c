@@ -627,6 +627,13 @@ apply_row(struct kpi_funnel *f, const struct funnel_row *row,
 					  "deal \"%.40s\" was seen before in another group",
 					  row->id),
 				opt->ngroup ? opt->group_cols[0] : opt->id_col);
+	/* Outcomes are one row per deal, and every row enters the first
+	 * stage: a deal that has entered it was given before. */
+	if (opt->shape == KPI_FUNNEL_OUTCOME && d[DEAL_ENTERED] != NO_DAY)
+		return kpi_error_column(err, kpi_error_set(err, KPI_EPARSE, 0,
+					  "deal \"%.40s\" is given twice (deal outcomes are one row per deal)",
+					  row->id),
+				opt->id_col);
 	if (!isnan(row->amount)) {
 		k = funnel_chunk_of(row->deal);
 		a = &f->amounts[k][row->deal - funnel_chunk_base(k)];

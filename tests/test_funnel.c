@@ -616,6 +616,54 @@ test_status_named_twice_or_without_outcomes_is_refused(void **state)
 	kpi_cli_common_free(&common);
 }
 
+/* A deal given twice in outcomes is refused, also when the rows after it
+ * were already looked up in the passes of kpi_funnel_add_rows() (they add
+ * their new deals there, and taking them again must not call those deals
+ * given twice).  By hand: a, b, c and d each enter lead once; the second
+ * a is the only row refused. */
+static void
+test_outcome_deal_given_twice_is_refused_in_blocks_too(void **state)
+{
+	static const char *const rows[] = {
+		"a,lead,open,2026-01-05,",
+		"a,qualified,lost,2026-01-05,2026-01-09",
+		"b,qualified,open,2026-01-06,",
+		"c,lead,lost,2026-01-07,2026-01-08",
+		"d,won,won,2026-01-07,2026-01-10",
+	};
+	char buf[5][5][32];
+	const char *fields[5][5];
+	struct kpi_csv_record recs[5];
+	struct kpi_cli_common common;
+	struct kpi_funnel_options opt;
+	struct kpi_csv_header *h = NULL;
+	struct kpi_funnel *f;
+	struct kpi_error err;
+	size_t i, done;
+	char *text;
+
+	for (i = 0; i < 5; i++) {
+		split_row(rows[i], buf[i], fields[i], 5);
+		recs[i] = (struct kpi_csv_record){ fields[i], 5, i + 2, "", 0 };
+	}
+	status_options(&opt, &common);
+	f = funnel_with_header(&opt, status_header, 5, &h);
+	assert_int_equal(kpi_funnel_add_rows(f, recs, 5, &done, &err), KPI_EPARSE);
+	assert_int_equal(done, 1);
+	assert_string_equal(err.column, "deal");
+	assert_string_equal(err.msg,
+			    "deal \"a\" is given twice (deal outcomes are one row per deal)");
+	assert_int_equal(kpi_funnel_add_rows(f, recs + 2, 3, &done, &err), KPI_OK);
+	assert_int_equal(done, 3);
+	text = status_reports(f, &common);
+	if (!strstr(text, "\nlead,qualified,4,2,1,1,0,"))
+		fail_msg("a taken twice or b, c, d not taken:\n%s", text);
+	free(text);
+	kpi_funnel_free(f);
+	kpi_csv_header_free(h);
+	kpi_cli_common_free(&common);
+}
+
 int
 main(void)
 {
@@ -627,6 +675,7 @@ main(void)
 		cmocka_unit_test(test_status_loses_a_deal_at_the_stage_it_reached),
 		cmocka_unit_test(test_status_is_matched_exactly_and_checked_against_the_stage),
 		cmocka_unit_test(test_status_named_twice_or_without_outcomes_is_refused),
+		cmocka_unit_test(test_outcome_deal_given_twice_is_refused_in_blocks_too),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
