@@ -31,6 +31,17 @@ nomem(struct kpi_error *err)
 	return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
 }
 
+/* The k-th status value over the lists won, lost, open. */
+static const char *
+status_name(const struct kpi_funnel *f, size_t k)
+{
+	size_t s;
+
+	for (s = 0; k >= f->nstatus_names[s]; s++)
+		k -= f->nstatus_names[s];
+	return f->status_names[s][k];
+}
+
 /* The values of each status: the options' lists, or "won", "lost" and
  * "open"; KPI_EINVAL when a value is in two lists (or twice in one). */
 static enum kpi_status
@@ -46,21 +57,19 @@ set_status_names(struct kpi_funnel *f, struct kpi_error *err)
 	size_t ngiven[FUNNEL_NSTATUS] = {
 		opt->nwon_status, opt->nlost_status, opt->nopen_status,
 	};
-	size_t s, i, t, j;
+	size_t s, n = 0, k, j;
 
 	for (s = 0; s < FUNNEL_NSTATUS; s++) {
 		f->status_names[s] = ngiven[s] ? given[s] : defaults[s];
 		f->nstatus_names[s] = ngiven[s] ? ngiven[s] : 1;
+		n += f->nstatus_names[s];
 	}
-	for (s = 0; s < FUNNEL_NSTATUS; s++)
-		for (i = 0; i < f->nstatus_names[s]; i++)
-			for (t = 0; t <= s; t++)
-				for (j = 0; j < (t < s ? f->nstatus_names[t] : i); j++)
-					if (strcmp(f->status_names[s][i],
-						   f->status_names[t][j]) == 0)
-						return kpi_error_set(err, KPI_EINVAL, 0,
-								     "status \"%s\" is named twice",
-								     f->status_names[s][i]);
+	for (k = 0; k < n; k++)
+		for (j = 0; j < k; j++)
+			if (strcmp(status_name(f, k), status_name(f, j)) == 0)
+				return kpi_error_set(err, KPI_EINVAL, 0,
+						     "status \"%s\" is named twice",
+						     status_name(f, k));
 	return KPI_OK;
 }
 

@@ -89,9 +89,9 @@ enum kpi_status kpi_funnel_header(struct kpi_funnel *f,
 				  const struct kpi_csv_header *h,
 				  struct kpi_error *err);
 /* One row.  An unknown stage or status, a status at odds with the stage, a
- * bad date or amount, or a deal seen under two groups is KPI_EPARSE with
- * the column named.  In a history, the
- * amount of a deal's latest row counts. */
+ * bad date or amount, a deal seen under two groups, or a deal given twice
+ * in outcomes (with an id) is KPI_EPARSE with the column named.  In a
+ * history, the amount of a deal's latest row counts. */
 enum kpi_status kpi_funnel_add(struct kpi_funnel *f,
 			       const struct kpi_csv_record *rec,
 			       struct kpi_error *err);
