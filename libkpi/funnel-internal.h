@@ -36,6 +36,10 @@ struct deal_amount {
 	int32_t day;
 };
 
+/* A deal's status column, outcome shape (STATUS_NONE: no such column). */
+enum deal_status { STATUS_NONE, STATUS_WON, STATUS_LOST, STATUS_OPEN };
+#define FUNNEL_NSTATUS 3	/* won, lost, open */
+
 /* A row being taken (see kpi_funnel_add_rows() in funnel.c): what its
  * fields say, parsed. */
 struct funnel_row {
@@ -47,6 +51,7 @@ struct funnel_row {
 	double amount;		/* NaN when none */
 	int32_t day, closed;	/* history: entered; outcome: created, closed */
 	unsigned code;		/* stage, or nstages + lost outcome */
+	enum deal_status status;	/* outcome with a status column */
 	int32_t *days;		/* wide: entry day per stage, then lost outcome */
 };
 
@@ -70,7 +75,12 @@ struct kpi_funnel {
 	const struct kpi_csv_header *header;
 	int has_id, has_amount;
 	size_t id_idx, stage_col_idx, time_idx, created_idx, closed_idx;
-	size_t amount_idx;
+	size_t amount_idx, status_idx;
+	int has_status;
+	/* The values of each status, won, lost, open (STATUS_x - 1): the
+	 * options' lists or their defaults. */
+	const char *const *status_names[FUNNEL_NSTATUS];
+	size_t nstatus_names[FUNNEL_NSTATUS];
 	size_t *stage_idx;		/* wide: date column per stage */
 	size_t *group_idx;
 	const char **parts;		/* per-row scratch for group keys */

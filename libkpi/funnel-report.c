@@ -32,6 +32,11 @@ funnel_view(const struct kpi_funnel *f, size_t deal, long as_of,
 	int any = 0;
 
 	v->reached = -1;
+	/* A deal created after --as-of did not exist yet, whatever stage it
+	 * has since reached on a day not given. */
+	if (opt->shape == KPI_FUNNEL_OUTCOME && e[0] != NO_DAY &&
+	    e[0] != UNKNOWN_DAY && e[0] > as_of)
+		return 0;
 	for (j = 0; j < ns; j++) {
 		int32_t day = e[j];
 

@@ -31,6 +31,48 @@ nomem(struct kpi_error *err)
 	return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
 }
 
+/* The k-th status value over the lists won, lost, open. */
+static const char *
+status_name(const struct kpi_funnel *f, size_t k)
+{
+	size_t s;
+
+	for (s = 0; k >= f->nstatus_names[s]; s++)
+		k -= f->nstatus_names[s];
+	return f->status_names[s][k];
+}
+
+/* The values of each status: the options' lists, or "won", "lost" and
+ * "open"; KPI_EINVAL when a value is in two lists (or twice in one). */
+static enum kpi_status
+set_status_names(struct kpi_funnel *f, struct kpi_error *err)
+{
+	static const char *const defaults[FUNNEL_NSTATUS][1] = {
+		{ "won" }, { "lost" }, { "open" },
+	};
+	const struct kpi_funnel_options *opt = f->opt;
+	const char *const *given[FUNNEL_NSTATUS] = {
+		opt->won_status, opt->lost_status, opt->open_status,
+	};
+	size_t ngiven[FUNNEL_NSTATUS] = {
+		opt->nwon_status, opt->nlost_status, opt->nopen_status,
+	};
+	size_t s, n = 0, k, j;
+
+	for (s = 0; s < FUNNEL_NSTATUS; s++) {
+		f->status_names[s] = ngiven[s] ? given[s] : defaults[s];
+		f->nstatus_names[s] = ngiven[s] ? ngiven[s] : 1;
+		n += f->nstatus_names[s];
+	}
+	for (k = 0; k < n; k++)
+		for (j = 0; j < k; j++)
+			if (strcmp(status_name(f, k), status_name(f, j)) == 0)
+				return kpi_error_set(err, KPI_EINVAL, 0,
+						     "status \"%s\" is named twice",
+						     status_name(f, k));
+	return KPI_OK;
+}
+
 enum kpi_status
 kpi_funnel_new(struct kpi_funnel **out, const struct kpi_funnel_options *opt,
 	       struct kpi_error *err)
@@ -55,10 +97,17 @@ kpi_funnel_new(struct kpi_funnel **out, const struct kpi_funnel_options *opt,
 						     "stage \"%s\" is named twice", a);
 		}
 	}
+	if (opt->status_col && opt->shape != KPI_FUNNEL_OUTCOME)
+		return kpi_error_set(err, KPI_EINVAL, 0,
+				     "a status column goes with deal outcomes (--stage, --created), not with a stage history or wide input");
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return nomem(err);
 	f->opt = opt;
+	if (opt->status_col && set_status_names(f, err) != KPI_OK) {
+		free(f);
+		return KPI_EINVAL;
+	}
 	f->last_day = NO_DAY;
 	f->stage_idx = calloc(opt->nstages + opt->nlost + 1, sizeof(size_t));
 	f->group_idx = calloc(opt->ngroup + 1, sizeof(size_t));
@@ -141,6 +190,9 @@ kpi_funnel_header(struct kpi_funnel *f, const struct kpi_csv_header *h,
 			st = find(h, opt->created_col, &f->created_idx, err);
 		if (st == KPI_OK && opt->closed_col)
 			st = find(h, opt->closed_col, &f->closed_idx, err);
+		f->has_status = opt->status_col != NULL;
+		if (st == KPI_OK && f->has_status)
+			st = find(h, opt->status_col, &f->status_idx, err);
 		break;
 	case KPI_FUNNEL_WIDE:
 		/* stage_idx[]: the date column of each stage, then of each lost
@@ -194,6 +246,77 @@ stage_code(const struct kpi_funnel *f, const char *s, unsigned *code,
 	return kpi_error_set(err, KPI_EPARSE, 0,
 			     "unknown stage \"%.40s\" (the stages are %s; name others with --stages or --lost)",
 			     s, list);
+}
+
+/* Append text to buf (size bytes, *len used), cut to fit. */
+static void
+append(char *buf, size_t size, size_t *len, const char *text)
+{
+	int n;
+
+	if (*len + 1 >= size)
+		return;
+	n = snprintf(buf + *len, size - *len, "%s", text);
+	if (n > 0)
+		*len += (size_t)n < size - *len ? (size_t)n : size - *len - 1;
+}
+
+/* "won: won; lost: lost, dead; open: open" into buf, cut to fit. */
+static void
+status_list(const struct kpi_funnel *f, char *buf, size_t size)
+{
+	static const char *const kinds[FUNNEL_NSTATUS] = {
+		"won: ", "; lost: ", "; open: ",
+	};
+	size_t len = 0, s, i;
+
+	buf[0] = '\0';
+	for (s = 0; s < FUNNEL_NSTATUS; s++) {
+		append(buf, size, &len, kinds[s]);
+		for (i = 0; i < f->nstatus_names[s]; i++) {
+			if (i)
+				append(buf, size, &len, ", ");
+			append(buf, size, &len, f->status_names[s][i]);
+		}
+	}
+}
+
+/* The status of an outcome row, checked against its stage (row->code):
+ * the win stage needs a won status, a lost outcome a lost one. */
+static enum kpi_status
+parse_status(const struct kpi_funnel *f, const char *field,
+	     struct funnel_row *row, struct kpi_error *err)
+{
+	const struct kpi_funnel_options *opt = f->opt;
+	size_t ns = opt->nstages, s, i;
+	char list[160];
+
+	row->status = STATUS_NONE;
+	for (s = 0; s < FUNNEL_NSTATUS && row->status == STATUS_NONE; s++)
+		for (i = 0; i < f->nstatus_names[s]; i++)
+			if (strcmp(field, f->status_names[s][i]) == 0) {
+				row->status = (enum deal_status)(s + 1);
+				break;
+			}
+	if (row->status == STATUS_NONE) {
+		status_list(f, list, sizeof(list));
+		if (kpi_cli_is_missing(opt->common, field))
+			return kpi_error_set(err, KPI_EPARSE, 0,
+					     "the status is missing (the statuses are %s)",
+					     list);
+		return kpi_error_set(err, KPI_EPARSE, 0,
+				     "unknown status \"%.40s\" (the statuses are %s; name others with --won-status, --lost-status or --open-status)",
+				     field, list);
+	}
+	if (row->code == ns - 1 && row->status != STATUS_WON)
+		return kpi_error_set(err, KPI_EPARSE, 0,
+				     "status \"%.40s\" at the win stage \"%.40s\" (a deal at the win stage is won)",
+				     field, opt->stages[ns - 1]);
+	if (row->code >= ns && row->status != STATUS_LOST)
+		return kpi_error_set(err, KPI_EPARSE, 0,
+				     "status \"%.40s\" at the lost outcome \"%.40s\" (a deal there is lost)",
+				     field, opt->lost[row->code - ns]);
+	return KPI_OK;
 }
 
 /* True when the NUL-terminated field is the text of the last date parsed. */
@@ -390,6 +513,7 @@ parse_row(struct kpi_funnel *f, const struct kpi_csv_record *rec,
 	row->day = NO_DAY;
 	row->closed = NO_DAY;
 	row->code = 0;
+	row->status = STATUS_NONE;
 	row->amount = NAN;
 	if (f->has_id) {
 		row->id = rec->fields[f->id_idx];
@@ -413,13 +537,19 @@ parse_row(struct kpi_funnel *f, const struct kpi_csv_record *rec,
 		st = stage_code(f, rec->fields[f->stage_col_idx], &row->code, err);
 		if (st != KPI_OK)
 			return kpi_error_column(err, st, opt->stage_col);
+		if (f->has_status) {
+			st = parse_status(f, rec->fields[f->status_idx], row, err);
+			if (st != KPI_OK)
+				return kpi_error_column(err, st, opt->status_col);
+		}
 		st = parse_day(f, rec->fields[f->created_idx], opt->created_col,
 			       &row->day, err);
 		if (st == KPI_OK && opt->closed_col)
 			st = parse_day(f, rec->fields[f->closed_idx],
 				       opt->closed_col, &row->closed, err);
 		if (st == KPI_OK && row->closed == NO_DAY && opt->closed_col &&
-		    (row->code == ns - 1 || row->code >= ns))
+		    (row->code == ns - 1 || row->code >= ns ||
+		     row->status == STATUS_WON || row->status == STATUS_LOST))
 			st = kpi_error_column(err, kpi_error_set(err, KPI_EPARSE, 0,
 						  "a won or lost deal needs its close date"),
 					      opt->closed_col);
@@ -506,6 +636,13 @@ apply_row(struct kpi_funnel *f, const struct funnel_row *row,
 					  "deal \"%.40s\" was seen before in another group",
 					  row->id),
 				opt->ngroup ? opt->group_cols[0] : opt->id_col);
+	/* Outcomes are one row per deal, and every row enters the first
+	 * stage: a deal that has entered it was given before. */
+	if (opt->shape == KPI_FUNNEL_OUTCOME && d[DEAL_ENTERED] != NO_DAY)
+		return kpi_error_column(err, kpi_error_set(err, KPI_EPARSE, 0,
+					  "deal \"%.40s\" is given twice (deal outcomes are one row per deal)",
+					  row->id),
+				opt->id_col);
 	if (!isnan(row->amount)) {
 		k = funnel_chunk_of(row->deal);
 		a = &f->amounts[k][row->deal - funnel_chunk_base(k)];
@@ -531,12 +668,17 @@ apply_row(struct kpi_funnel *f, const struct funnel_row *row,
 		note_day(f, row->closed);
 		/* Only creation and close are dated: the first stage was
 		 * entered when created, the win when closed; stages between
-		 * were reached on an unknown day. */
+		 * were reached on an unknown day.  With a status, the stage is
+		 * the last one reached: a won deal went on to the win (CRMs
+		 * often leave it at the last open stage), a lost one was lost
+		 * there. */
 		enter(&d[DEAL_ENTERED], day);
 		if (code < ns && code > 0)
 			enter(&d[DEAL_ENTERED + code],
 			      code == ns - 1 ? row->closed : NO_DAY);
-		if (code >= ns)
+		if (row->status == STATUS_WON && code != ns - 1)
+			enter(&d[DEAL_ENTERED + ns - 1], row->closed);
+		if (code >= ns || row->status == STATUS_LOST)
 			d[DEAL_LOST] = row->closed == NO_DAY ? UNKNOWN_DAY
 							     : row->closed;
 		break;

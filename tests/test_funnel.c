@@ -14,6 +14,7 @@
 
 #include "test-util.h"
 #include "kpi/funnel.h"
+#include "kpi/prop.h"
 
 #define NCOLS 5			/* deal, stage, entered, region, amount */
 #define NROWS 4000
@@ -141,6 +142,20 @@ funnel_with_header(const struct kpi_funnel_options *opt,
 	assert_int_equal(kpi_csv_header_new(h, &hrec, &err), KPI_OK);
 	assert_int_equal(kpi_funnel_header(f, *h, &err), KPI_OK);
 	return f;
+}
+
+/* Split "a,b,c" into n fields (each cut to 31 bytes) in buf. */
+static void
+split_row(const char *row, char (*buf)[32], const char **fields, size_t n)
+{
+	size_t k, l;
+
+	for (k = 0; k < n; k++) {
+		l = strcspn(row, ",");
+		snprintf(buf[k], sizeof(buf[k]), "%.*s", (int)l, row);
+		fields[k] = buf[k];
+		row += l + (row[l] == ',');
+	}
 }
 
 struct outcome {
@@ -327,18 +342,11 @@ outcome_report(const char *const *rows, size_t n, int velocity, char **text,
 	opt.nstages = 2;
 	f = funnel_with_header(&opt, names, 5, &h);
 	for (i = 0; i < n; i++) {
-		char buf[5][32], *p;
+		char buf[5][32];
 		const char *fields[5];
 		struct kpi_csv_record rec = { fields, 5, i + 2, "", 0 };
-		size_t k;
 
-		for (k = 0, p = (char *)(uintptr_t)rows[i]; k < 5; k++) {
-			size_t l = strcspn(p, ",");
-
-			snprintf(buf[k], sizeof(buf[k]), "%.*s", (int)l, p);
-			fields[k] = buf[k];
-			p += l + (p[l] == ',');
-		}
+		split_row(rows[i], buf, fields, 5);
 		assert_int_equal(kpi_funnel_add(f, &rec, err), KPI_OK);
 	}
 	base_report(&ro, &common);
@@ -415,6 +423,247 @@ test_money_beyond_a_double_is_refused_before_output(void **state)
 	free(text);
 }
 
+/* ==== Outcomes with a status column ==== */
+
+static const char *const status_stages[] = { "lead", "qualified", "proposal", "won" };
+
+/* Outcome options with a status column: deal, stage, status, created,
+ * closed; the lost outcome "lost". */
+static void
+status_options(struct kpi_funnel_options *opt, struct kpi_cli_common *common)
+{
+	base_options(opt, common, KPI_FUNNEL_OUTCOME);
+	opt->amount_col = NULL;
+	opt->status_col = "status";
+	opt->created_col = "created";
+	opt->closed_col = "closed";
+	opt->stages = status_stages;
+	opt->nstages = 4;
+}
+
+/* Add the row "deal,stage,status,created,closed" as line `line`. */
+static enum kpi_status
+status_add(struct kpi_funnel *f, const char *row, unsigned long line,
+	   struct kpi_error *err)
+{
+	char buf[5][32];
+	const char *fields[5];
+	struct kpi_csv_record rec = { fields, 5, line, "", 0 };
+
+	split_row(row, buf, fields, 5);
+	kpi_error_clear(err);
+	return kpi_funnel_add(f, &rec, err);
+}
+
+/* The funnel and stage-win reports of the funnel f as of its last date. */
+static char *
+status_reports(struct kpi_funnel *f, const struct kpi_cli_common *common)
+{
+	struct kpi_funnel_report_options ro;
+	struct kpi_csv_writer w;
+	struct kpi_error err;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	assert_non_null(out);
+	base_report(&ro, common);
+	ro.ci = KPI_CI_NONE;
+	assert_int_equal(kpi_funnel_last_date(f, &ro.as_of, &err), KPI_OK);
+	kpi_csv_writer_init(&w, out);
+	assert_int_equal(kpi_funnel_write_funnel(f, &ro, &w, &err), KPI_OK);
+	assert_int_equal(kpi_funnel_write_stage_win(f, &ro, &w, &err), KPI_OK);
+	assert_int_equal(fclose(out), 0);
+	return text;
+}
+
+static const char *const status_header[] = {
+	"deal", "stage", "status", "created", "closed",
+};
+
+/* Counted by hand.  Funnel: lead entered by all 6, left by 5 (b, c, d, e,
+ * f), a lost there; qualified 5, 4 on (c, d, e, f), b lost there;
+ * proposal 4 (c, e, and d, won from qualified, and f, passing it), 2 on
+ * (d, f), c lost, e open; won 2.  Stage-win over the 5 closed deals: lead
+ * 2 won of 5, qualified 2 of 4 (b, c, d, f), proposal 2 of 3, e open at
+ * proposal. */
+static void
+test_status_loses_a_deal_at_the_stage_it_reached(void **state)
+{
+	static const char *const rows[] = {
+		"a,lead,lost,2026-01-05,2026-01-10",
+		"b,qualified,lost,2026-01-05,2026-01-20",
+		"c,proposal,lost,2026-01-05,2026-01-30",
+		"d,qualified,won,2026-01-05,2026-02-01",
+		"e,proposal,open,2026-01-06,",
+		"f,won,won,2026-01-07,2026-02-03",
+	};
+	static const char *const want[] = {
+		"\nlead,qualified,6,5,1,0,0,",
+		"\nqualified,proposal,5,4,1,0,0,",
+		"\nproposal,won,4,2,1,1,0,",
+		"\nwon,,2,,,,,",
+		"\nlead,5,2,0.4,,,0\n",
+		"\nqualified,4,2,0.5,,,0\n",
+		"\nproposal,3,2,0.6666666666666666,,,1\n",
+	};
+	struct kpi_cli_common common;
+	struct kpi_funnel_options opt;
+	struct kpi_csv_header *h = NULL;
+	struct kpi_funnel *f;
+	struct kpi_error err;
+	char *text;
+	size_t i;
+
+	status_options(&opt, &common);
+	f = funnel_with_header(&opt, status_header, 5, &h);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		assert_int_equal(status_add(f, rows[i], i + 2, &err), KPI_OK);
+	text = status_reports(f, &common);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (!strstr(text, want[i]))
+			fail_msg("no line %s in\n%s", want[i] + 1, text);
+	free(text);
+	kpi_funnel_free(f);
+	kpi_csv_header_free(h);
+	kpi_cli_common_free(&common);
+}
+
+/* Statuses match exactly, case included, as stage names do; a status at
+ * odds with the stage is refused; a refused row changes nothing. */
+static void
+test_status_is_matched_exactly_and_checked_against_the_stage(void **state)
+{
+	static const struct {
+		const char *row, *column, *msg;
+	} bad[] = {
+		{ "x,lead,Won,2026-01-05,2026-01-10", "status",
+		  "unknown status \"Won\" (the statuses are won: won; lost: lost; open: open; name others with --won-status, --lost-status or --open-status)" },
+		{ "x,lead,,2026-01-05,", "status",
+		  "the status is missing (the statuses are won: won; lost: lost; open: open)" },
+		{ "x,won,open,2026-01-05,", "status",
+		  "status \"open\" at the win stage \"won\" (a deal at the win stage is won)" },
+		{ "x,lost,won,2026-01-05,2026-01-10", "status",
+		  "status \"won\" at the lost outcome \"lost\" (a deal there is lost)" },
+		{ "x,proposal,lost,2026-01-05,", "closed",
+		  "a won or lost deal needs its close date" },
+	};
+	static const char *const won[] = { "Won", "closed won" };
+	struct kpi_cli_common common;
+	struct kpi_funnel_options opt;
+	struct kpi_csv_header *h = NULL;
+	struct kpi_funnel *f;
+	struct kpi_error err;
+	long day;
+	size_t i;
+
+	status_options(&opt, &common);
+	f = funnel_with_header(&opt, status_header, 5, &h);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(status_add(f, bad[i].row, i + 2, &err),
+				 KPI_EPARSE);
+		assert_string_equal(err.column, bad[i].column);
+		assert_string_equal(err.msg, bad[i].msg);
+	}
+	/* Nothing was taken: no date, no deal. */
+	assert_int_equal(kpi_funnel_last_date(f, &day, &err), KPI_EINVAL);
+	kpi_funnel_free(f);
+	kpi_csv_header_free(h);
+
+	/* The won values given replace the default "won". */
+	opt.won_status = won;
+	opt.nwon_status = 2;
+	f = funnel_with_header(&opt, status_header, 5, &h);
+	assert_int_equal(status_add(f, "x,lead,Won,2026-01-05,2026-01-10", 2, &err),
+			 KPI_OK);
+	assert_int_equal(status_add(f, "y,won,closed won,2026-01-05,2026-01-10", 3,
+				    &err), KPI_OK);
+	assert_int_equal(status_add(f, "z,lead,won,2026-01-05,2026-01-10", 4, &err),
+			 KPI_EPARSE);
+	assert_non_null(strstr(err.msg, "(the statuses are won: Won, closed won; lost: lost; open: open;"));
+	kpi_funnel_free(f);
+	kpi_csv_header_free(h);
+	kpi_cli_common_free(&common);
+}
+
+static void
+test_status_named_twice_or_without_outcomes_is_refused(void **state)
+{
+	static const char *const twice[] = { "lost", "open" };
+	static const char *const again[] = { "won", "done", "won" };
+	struct kpi_cli_common common;
+	struct kpi_funnel_options opt;
+	struct kpi_funnel *f = NULL;
+	struct kpi_error err;
+
+	status_options(&opt, &common);
+	opt.lost_status = twice;	/* "open" is the default open status */
+	opt.nlost_status = 2;
+	assert_int_equal(kpi_funnel_new(&f, &opt, &err), KPI_EINVAL);
+	assert_string_equal(err.msg, "status \"open\" is named twice");
+	opt.nlost_status = 0;
+	opt.won_status = again;
+	opt.nwon_status = 3;
+	assert_int_equal(kpi_funnel_new(&f, &opt, &err), KPI_EINVAL);
+	assert_string_equal(err.msg, "status \"won\" is named twice");
+	opt.nwon_status = 2;
+	assert_int_equal(kpi_funnel_new(&f, &opt, &err), KPI_OK);
+	kpi_funnel_free(f);
+	opt.shape = KPI_FUNNEL_HISTORY;
+	opt.time_col = "created";
+	assert_int_equal(kpi_funnel_new(&f, &opt, &err), KPI_EINVAL);
+	assert_non_null(strstr(err.msg, "a status column goes with deal outcomes"));
+	kpi_cli_common_free(&common);
+}
+
+/* A deal given twice in outcomes is refused, also when the rows after it
+ * were already looked up in the passes of kpi_funnel_add_rows() (they add
+ * their new deals there, and taking them again must not call those deals
+ * given twice).  By hand: a, b, c and d each enter lead once; the second
+ * a is the only row refused. */
+static void
+test_outcome_deal_given_twice_is_refused_in_blocks_too(void **state)
+{
+	static const char *const rows[] = {
+		"a,lead,open,2026-01-05,",
+		"a,qualified,lost,2026-01-05,2026-01-09",
+		"b,qualified,open,2026-01-06,",
+		"c,lead,lost,2026-01-07,2026-01-08",
+		"d,won,won,2026-01-07,2026-01-10",
+	};
+	char buf[5][5][32];
+	const char *fields[5][5];
+	struct kpi_csv_record recs[5];
+	struct kpi_cli_common common;
+	struct kpi_funnel_options opt;
+	struct kpi_csv_header *h = NULL;
+	struct kpi_funnel *f;
+	struct kpi_error err;
+	size_t i, done;
+	char *text;
+
+	for (i = 0; i < 5; i++) {
+		split_row(rows[i], buf[i], fields[i], 5);
+		recs[i] = (struct kpi_csv_record){ fields[i], 5, i + 2, "", 0 };
+	}
+	status_options(&opt, &common);
+	f = funnel_with_header(&opt, status_header, 5, &h);
+	assert_int_equal(kpi_funnel_add_rows(f, recs, 5, &done, &err), KPI_EPARSE);
+	assert_int_equal(done, 1);
+	assert_string_equal(err.column, "deal");
+	assert_string_equal(err.msg,
+			    "deal \"a\" is given twice (deal outcomes are one row per deal)");
+	assert_int_equal(kpi_funnel_add_rows(f, recs + 2, 3, &done, &err), KPI_OK);
+	assert_int_equal(done, 3);
+	text = status_reports(f, &common);
+	if (!strstr(text, "\nlead,qualified,4,2,1,1,0,"))
+		fail_msg("a taken twice or b, c, d not taken:\n%s", text);
+	free(text);
+	kpi_funnel_free(f);
+	kpi_csv_header_free(h);
+	kpi_cli_common_free(&common);
+}
+
 int
 main(void)
 {
@@ -423,6 +672,10 @@ main(void)
 		cmocka_unit_test(test_funnel_add_rows_matches_row_by_row_skipping_bad_rows),
 		cmocka_unit_test(test_funnel_add_rows_stops_where_row_by_row_stops),
 		cmocka_unit_test(test_money_beyond_a_double_is_refused_before_output),
+		cmocka_unit_test(test_status_loses_a_deal_at_the_stage_it_reached),
+		cmocka_unit_test(test_status_is_matched_exactly_and_checked_against_the_stage),
+		cmocka_unit_test(test_status_named_twice_or_without_outcomes_is_refused),
+		cmocka_unit_test(test_outcome_deal_given_twice_is_refused_in_blocks_too),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

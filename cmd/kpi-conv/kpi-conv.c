@@ -22,6 +22,10 @@ enum {
 	OPT_STAGE_COLUMNS,
 	OPT_CREATED,
 	OPT_CLOSED,
+	OPT_STATUS,
+	OPT_WON_STATUS,
+	OPT_LOST_STATUS,
+	OPT_OPEN_STATUS,
 	OPT_STAGES,
 	OPT_LOST,
 	OPT_AMOUNT,
@@ -42,6 +46,10 @@ static const struct option longopts[] = {
 	{ "stage-columns", required_argument, NULL, OPT_STAGE_COLUMNS },
 	{ "created", required_argument, NULL, OPT_CREATED },
 	{ "closed", required_argument, NULL, OPT_CLOSED },
+	{ "status", required_argument, NULL, OPT_STATUS },
+	{ "won-status", required_argument, NULL, OPT_WON_STATUS },
+	{ "lost-status", required_argument, NULL, OPT_LOST_STATUS },
+	{ "open-status", required_argument, NULL, OPT_OPEN_STATUS },
 	{ "stages", required_argument, NULL, OPT_STAGES },
 	{ "lost", required_argument, NULL, OPT_LOST },
 	{ "amount", required_argument, NULL, OPT_AMOUNT },
@@ -82,6 +90,10 @@ usage(FILE *to)
 		"                          wide: one date column per stage, in funnel order\n"
 		"      --stage COL --created COL [--closed COL] [--id COL]\n"
 		"                          outcome: one row per deal with its current stage\n"
+		"      --status COL        outcome: the deal's status; its stage is then the\n"
+		"                          last one reached, where a lost deal was lost\n"
+		"      --won-status LIST, --lost-status LIST, --open-status LIST\n"
+		"                          status values (default won, lost, open; exact match)\n"
 		"      --stages LIST       the funnel in order, the last stage being the win\n"
 		"      --lost LIST         lost outcomes (wide input: their date columns)\n"
 		"      --amount COL        deal amount\n"
@@ -193,6 +205,8 @@ main(int argc, char **argv)
 	struct kpi_funnel_report_options *ro = &run.report_opt;
 	const char **groups = NULL, **stages = NULL, **lost = NULL;
 	const char **stage_cols = NULL, **within_text = NULL;
+	const char **won_status = NULL, **lost_status = NULL;
+	const char **open_status = NULL;
 	const char *every_text = NULL, *skips = NULL, *qualified = NULL;
 	size_t ngroups = 0, nstages = 0, nlost = 0, nstage_cols = 0, nwithin = 0;
 	long *within = NULL, v;
@@ -218,6 +232,7 @@ main(int argc, char **argv)
 		case OPT_TIME:		opt.time_col = optarg; break;
 		case OPT_CREATED:	opt.created_col = optarg; break;
 		case OPT_CLOSED:	opt.closed_col = optarg; break;
+		case OPT_STATUS:	opt.status_col = optarg; break;
 		case OPT_AMOUNT:	opt.amount_col = optarg; break;
 		case OPT_SKIPS:		skips = optarg; break;
 		case OPT_QUALIFIED:	qualified = optarg; break;
@@ -230,6 +245,18 @@ main(int argc, char **argv)
 			break;
 		case OPT_LOST:
 			st = kpi_cli_split_list(optarg, &lost, &nlost, &err);
+			break;
+		case OPT_WON_STATUS:
+			st = kpi_cli_split_list(optarg, &won_status,
+						&opt.nwon_status, &err);
+			break;
+		case OPT_LOST_STATUS:
+			st = kpi_cli_split_list(optarg, &lost_status,
+						&opt.nlost_status, &err);
+			break;
+		case OPT_OPEN_STATUS:
+			st = kpi_cli_split_list(optarg, &open_status,
+						&opt.nopen_status, &err);
 			break;
 		case OPT_STAGE_COLUMNS:
 			st = kpi_cli_split_list(optarg, &stage_cols, &nstage_cols,
@@ -319,6 +346,15 @@ main(int argc, char **argv)
 		status = usage_error("say how deals are given: --time (stage history), --stage-columns (wide) or --created (outcomes)");
 		goto out;
 	}
+	if (opt.status_col && opt.shape != KPI_FUNNEL_OUTCOME) {
+		status = usage_error("--status goes with deal outcomes (--stage, --created), not with a stage history or wide input");
+		goto out;
+	}
+	if (!opt.status_col &&
+	    (opt.nwon_status || opt.nlost_status || opt.nopen_status)) {
+		status = usage_error("--won-status, --lost-status and --open-status need --status");
+		goto out;
+	}
 	if (!nstages) {
 		status = usage_error("--stages is needed: the funnel's stages in order, the last being the win");
 		goto out;
@@ -379,6 +415,9 @@ main(int argc, char **argv)
 	opt.nstages = nstages;
 	opt.lost = lost;
 	opt.nlost = nlost;
+	opt.won_status = won_status;
+	opt.lost_status = lost_status;
+	opt.open_status = open_status;
 	opt.strict_skips = skips && strcmp(skips, "strict") == 0;
 	opt.keep_history = run.report == REPORT_TRANSITIONS;
 	opt.common = &common;
@@ -409,6 +448,9 @@ out:
 	free(groups);
 	free(stages);
 	free(lost);
+	free(won_status);
+	free(lost_status);
+	free(open_status);
 	free(stage_cols);
 	free(within_text);
 	free(within);

@@ -9,7 +9,11 @@
  *    Salesforce's OpportunityHistory exports it; rows in any order;
  *  - wide: one row per deal, one date column per stage (empty = never);
  *  - outcome: one row per deal with its current stage, the date it was
- *    created (entered the first stage) and the date it closed.
+ *    created (entered the first stage) and the date it closed.  A lost
+ *    deal carries a lost outcome as its stage, and so is lost at the
+ *    first stage; or, with a status column (open, won or lost, as
+ *    Pipedrive and HubSpot export deals), its stage is the last one it
+ *    reached, and it was lost there.
  *
  * A deal reached stage j when it entered j or any later stage: a skipped
  * stage is passed through on the date the later stage was entered.  With
@@ -43,6 +47,20 @@ struct kpi_funnel_options {
 	const char *const *stage_cols;	/* wide: one date column per stage */
 	const char *created_col;	/* outcome: entered the first stage */
 	const char *closed_col;		/* outcome: won or lost on this date */
+	/* Outcome, optional: the deal's status, whose values are matched
+	 * exactly (case included, as stage names are) against three lists,
+	 * each "won", "lost" or "open" when not given (n = 0).  With it, the
+	 * stage is the last one the deal reached: a lost deal was lost there,
+	 * a won deal reached the win whatever its stage says, an open deal is
+	 * open there.  A stage that names a lost outcome needs a lost status;
+	 * the win stage needs a won one. */
+	const char *status_col;
+	const char *const *won_status;
+	size_t nwon_status;
+	const char *const *lost_status;
+	size_t nlost_status;
+	const char *const *open_status;
+	size_t nopen_status;
 	const char *amount_col;		/* optional */
 	const char *const *group_cols;
 	size_t ngroup;
@@ -58,6 +76,10 @@ struct kpi_funnel_options {
 
 struct kpi_funnel;
 
+/* KPI_EINVAL for fewer than 2 or more than 32 stages, a stage, lost
+ * outcome or status value named twice, or a status column without the
+ * outcome shape.  opt and what it points to are kept until
+ * kpi_funnel_free(). */
 enum kpi_status kpi_funnel_new(struct kpi_funnel **out,
 			       const struct kpi_funnel_options *opt,
 			       struct kpi_error *err);
@@ -66,9 +88,10 @@ void kpi_funnel_free(struct kpi_funnel *f);
 enum kpi_status kpi_funnel_header(struct kpi_funnel *f,
 				  const struct kpi_csv_header *h,
 				  struct kpi_error *err);
-/* One row.  An unknown stage, a bad date or amount, or a deal seen under
- * two groups is KPI_EPARSE with the column named.  In a history, the
- * amount of a deal's latest row counts. */
+/* One row.  An unknown stage or status, a status at odds with the stage, a
+ * bad date or amount, a deal seen under two groups, or a deal given twice
+ * in outcomes (with an id) is KPI_EPARSE with the column named.  In a
+ * history, the amount of a deal's latest row counts. */
 enum kpi_status kpi_funnel_add(struct kpi_funnel *f,
 			       const struct kpi_csv_record *rec,
 			       struct kpi_error *err);

@@ -8,6 +8,7 @@
  *  history  id, stage, t (date entered), a (amount), g (group)
  *  wide     lead, mql, sql, won, lost (dates), a, g
  *  outcome  id, stage, created, closed, a, g
+ *  status   id, stage, s (won, lost or open), created, closed, a, g
  * Checks, beyond no crash, leak or undefined behaviour:
  *  - every data row is used or, with --skip-bad, rejected (fuzz-cli.h);
  *  - errors have a documented status and a message;
@@ -154,7 +155,8 @@ write_report(struct run *r, int report, struct kpi_csv_writer *w,
 }
 
 /*
- * Options.  Byte 0: bits 0-1 the shape (history, wide, outcome, history),
+ * Options.  Byte 0: bits 0-1 the shape (history, wide, outcome, outcome
+ * with a status column),
  * bits 2-4 the report (funnel, transitions, winrate, velocity, stage-win,
  * compare, funnel, winrate), bit 5 -g g, bit 6 --amount a, bit 7
  * --skip-bad.  Byte 1: bits 0-2 --every (none, none, none, day ... year),
@@ -199,6 +201,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r.opt.shape = KPI_FUNNEL_WIDE;
 		r.opt.stage_cols = stage_cols;
 		break;
+	case 3:
+		r.opt.status_col = "s";
+		/* fall through */
 	case 2:
 		r.opt.shape = KPI_FUNNEL_OUTCOME;
 		r.opt.id_col = "id";
