@@ -876,8 +876,8 @@ kpi_agg_write(struct kpi_agg *a, struct kpi_csv_writer *w,
 		write_row(a, w, 0, 0, SIZE_MAX);	/* the total of nothing */
 	if (n == 0)
 		return kpi_csv_writer_status(w);
-	st = kpi_keyorder_new(&order, a->table, opt->ngroup,
-			      opt->common->decimal_comma, err);
+	st = kpi_keyorder_new(&order, a->table, opt->ngroup, opt->common,
+			      err);
 	if (st != KPI_OK)
 		return st;
 	items = malloc(n * sizeof(*items));

@@ -1857,8 +1857,7 @@ kpi_cohort_finish(struct kpi_cohort *c, struct kpi_error *err)
 		c->group_rank = malloc((c->ngroups ? c->ngroups : 1) *
 					sizeof(*c->group_rank));
 		st = !c->group_rank ? nomem(err)
-		     : kpi_keyorder_rank(c->groups, opt->ngroup,
-					 opt->common->decimal_comma,
+		     : kpi_keyorder_rank(c->groups, opt->ngroup, opt->common,
 					 c->group_rank, err);
 		if (st != KPI_OK)
 			goto out;

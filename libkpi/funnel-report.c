@@ -92,9 +92,8 @@ funnel_group_ranks(const struct kpi_funnel *f)
 	size_t nparts = f->opt->ngroup ? f->opt->ngroup : 1;
 	size_t *rank = malloc((n ? n : 1) * sizeof(*rank));
 
-	if (rank && kpi_keyorder_rank(f->groups, nparts,
-				      f->opt->common->decimal_comma, rank,
-				      NULL) != KPI_OK) {
+	if (rank && kpi_keyorder_rank(f->groups, nparts, f->opt->common,
+				      rank, NULL) != KPI_OK) {
 		free(rank);
 		return NULL;
 	}

@@ -30,20 +30,38 @@ kpi_keyorder_free(struct kpi_keyorder *o)
 	free(o);
 }
 
-/* Read part i of every slot into v.  0 when every non-empty value is a
- * number; 1 at the first that is not (the rest is then not read); -1 when
- * the parser ran out of memory. */
+/* Whether the value s[0..len-1] is missing: empty, or one of the run's
+ * --na markers (compared with its length, as group parts are not
+ * NUL-terminated). */
 static int
-read_column(const struct kpi_group *g, size_t i, int decimal_comma,
-	    double *v)
+is_missing(const struct kpi_cli_common *common, const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return 1;
+	for (i = 0; common && i < common->nna; i++)
+		if (strlen(common->na[i]) == len &&
+		    memcmp(common->na[i], s, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Read part i of every slot into v.  0 when every value is missing or a
+ * number; 1 at the first that is neither (the rest is then not read); -1
+ * when the parser ran out of memory. */
+static int
+read_column(const struct kpi_group *g, size_t i,
+	    const struct kpi_cli_common *common, double *v)
 {
 	size_t n = kpi_group_count(g), slot, len;
+	int decimal_comma = common ? common->decimal_comma : 0;
 
 	for (slot = 0; slot < n; slot++) {
 		const char *s = kpi_group_part(g, slot, i, &len);
 		enum kpi_status st;
 
-		if (len == 0) {
+		if (is_missing(common, s, len)) {
 			v[slot] = -INFINITY;
 			continue;
 		}
@@ -60,7 +78,8 @@ read_column(const struct kpi_group *g, size_t i, int decimal_comma,
 
 enum kpi_status
 kpi_keyorder_new(struct kpi_keyorder **out, const struct kpi_group *g,
-		 size_t nparts, int decimal_comma, struct kpi_error *err)
+		 size_t nparts, const struct kpi_cli_common *common,
+		 struct kpi_error *err)
 {
 	size_t n = kpi_group_count(g), i;
 	struct kpi_keyorder *o = calloc(1, sizeof(*o));
@@ -77,7 +96,7 @@ kpi_keyorder_new(struct kpi_keyorder **out, const struct kpi_group *g,
 		o->num[i] = malloc((n ? n : 1) * sizeof(double));
 		if (!o->num[i])
 			goto nomem;
-		rc = read_column(g, i, decimal_comma, o->num[i]);
+		rc = read_column(g, i, common, o->num[i]);
 		if (rc < 0)
 			goto nomem;
 		if (rc > 0) {
@@ -138,15 +157,16 @@ compare_rank_items(const void *pa, const void *pb)
 }
 
 enum kpi_status
-kpi_keyorder_rank(const struct kpi_group *g, size_t nparts, int decimal_comma,
-		  size_t *rank, struct kpi_error *err)
+kpi_keyorder_rank(const struct kpi_group *g, size_t nparts,
+		  const struct kpi_cli_common *common, size_t *rank,
+		  struct kpi_error *err)
 {
 	size_t n = kpi_group_count(g), i, r = 0;
 	struct kpi_keyorder *o = NULL;
 	struct rank_item *items = NULL;
 	enum kpi_status st;
 
-	st = kpi_keyorder_new(&o, g, nparts, decimal_comma, err);
+	st = kpi_keyorder_new(&o, g, nparts, common, err);
 	if (st != KPI_OK)
 		return st;
 	if (n > SIZE_MAX / sizeof(*items) ||

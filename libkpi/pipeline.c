@@ -843,8 +843,8 @@ pipeline_rank_groups(struct kpi_pipeline *p, struct kpi_error *err)
 	p->rank = malloc((n ? n : 1) * sizeof(size_t));
 	if (!p->rank)
 		return pipeline_nomem(err);
-	return kpi_keyorder_rank(p->groups, p->ngparts,
-				 p->opt->common->decimal_comma, p->rank, err);
+	return kpi_keyorder_rank(p->groups, p->ngparts, p->opt->common,
+				 p->rank, err);
 }
 
 void

@@ -108,8 +108,7 @@ order_cohorts(struct heat *h, struct kpi_error *err)
 		free(days);
 		return kpi_error_set(err, KPI_ENOMEM, 0, "out of memory");
 	}
-	st = kpi_keyorder_rank(t->cats, 1, h->p->opt->common->decimal_comma,
-			       h->rank, err);
+	st = kpi_keyorder_rank(t->cats, 1, h->p->opt->common, h->rank, err);
 	if (st != KPI_OK) {
 		free(names);
 		free(days);

@@ -561,7 +561,8 @@ plot_x_range(const struct plot_table *t, double *min, double *max)
 /* Panels in the order the tools write their groups (kpi/keyorder.h):
  * the keys are distinct, so their ranks are the positions. */
 static enum kpi_status
-order_panels(struct plot_table *t, int decimal_comma, struct kpi_error *err)
+order_panels(struct plot_table *t, const struct kpi_cli_common *common,
+	     struct kpi_error *err)
 {
 	size_t n = plot_npanels(t), i;
 	enum kpi_status st;
@@ -573,8 +574,8 @@ order_panels(struct plot_table *t, int decimal_comma, struct kpi_error *err)
 	for (i = 0; i < n; i++)
 		t->pos_of[i] = i;
 	if (t->nkeys) {
-		st = kpi_keyorder_rank(t->panels, t->nkeys, decimal_comma,
-				       t->pos_of, err);
+		st = kpi_keyorder_rank(t->panels, t->nkeys, common, t->pos_of,
+				       err);
 		if (st != KPI_OK)
 			return st;
 	}
@@ -589,7 +590,7 @@ kpi_plot_write(struct kpi_plot *p, FILE *out, struct kpi_error *err)
 	struct kpi_svg svg;
 	enum kpi_status st;
 
-	st = order_panels(&p->t, p->opt->common->decimal_comma, err);
+	st = order_panels(&p->t, p->opt->common, err);
 	if (st != KPI_OK)
 		return st;
 	if (p->opt->title)

@@ -49,17 +49,33 @@ table_of(size_t nparts, const char *const *rows, const size_t *lens,
 	return g;
 }
 
+/* The common options of a run with or without --decimal-comma, and with
+ * the --na marker na (NULL: none). */
+static struct kpi_cli_common
+common_of(int decimal_comma, const char *na)
+{
+	struct kpi_cli_common c;
+
+	kpi_cli_common_init(&c);
+	c.decimal_comma = decimal_comma;
+	if (na) {
+		c.na[0] = na;
+		c.nna = 1;
+	}
+	return c;
+}
+
 /* The first part of each slot of g in output order, joined by '|'. */
 static void
-order_text(const struct kpi_group *g, size_t nparts, int decimal_comma,
-	   char *buf, size_t size)
+order_text(const struct kpi_group *g, size_t nparts,
+	   const struct kpi_cli_common *common, char *buf, size_t size)
 {
 	size_t n = kpi_group_count(g), rank[MAX_KEYS], i, k, used = 0, len;
 	struct kpi_error err;
 
 	assert_true(n <= MAX_KEYS);
 	kpi_error_clear(&err);
-	if (kpi_keyorder_rank(g, nparts, decimal_comma, rank, &err) != KPI_OK)
+	if (kpi_keyorder_rank(g, nparts, common, rank, &err) != KPI_OK)
 		fail_msg("kpi_keyorder_rank: %s", err.msg);
 	buf[0] = '\0';
 	for (i = 0; i < n; i++) {
@@ -77,15 +93,23 @@ order_text(const struct kpi_group *g, size_t nparts, int decimal_comma,
 }
 
 static void
+assert_order_na(size_t nparts, const char *const *rows, size_t n,
+		int decimal_comma, const char *na, const char *want)
+{
+	struct kpi_group *g = table_of(nparts, rows, NULL, n);
+	struct kpi_cli_common c = common_of(decimal_comma, na);
+	char got[512];
+
+	order_text(g, nparts, &c, got, sizeof(got));
+	assert_string_equal(got, want);
+	kpi_group_free(g);
+}
+
+static void
 assert_order(size_t nparts, const char *const *rows, size_t n,
 	     int decimal_comma, const char *want)
 {
-	struct kpi_group *g = table_of(nparts, rows, NULL, n);
-	char got[512];
-
-	order_text(g, nparts, decimal_comma, got, sizeof(got));
-	assert_string_equal(got, want);
-	kpi_group_free(g);
+	assert_order_na(nparts, rows, n, decimal_comma, NULL, want);
 }
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -112,6 +136,21 @@ test_keyorder_empty_values_come_first_in_a_numeric_column(void **state)
 	assert_order(1, v, N(v), 0, "|-7|1|3");
 }
 
+/* A --na marker is missing, like an empty value: it comes first (after
+ * the empty value, by bytes) and leaves the column numeric.  Without the
+ * marker "NA" is text, and the column goes back to byte order (Python:
+ * sorted(["10", "NA", "2", "", "1"]) = ['', '1', '10', '2', 'NA']). */
+static void
+test_keyorder_na_markers_are_missing_not_text(void **state)
+{
+	static const char *const v[] = { "10", "NA", "2", "", "1" };
+
+	(void)state;
+	assert_order_na(1, v, N(v), 0, "NA", "|NA|1|2|10");
+	assert_order_na(1, v, N(v), 0, NULL, "|1|10|2|NA");
+	assert_order_na(1, v, N(v), 0, "n/a", "|1|10|2|NA");
+}
+
 static void
 test_keyorder_equal_numbers_are_ordered_by_their_bytes(void **state)
 {
@@ -132,7 +171,7 @@ test_keyorder_one_non_number_turns_the_column_to_bytes(void **state)
 
 	(void)state;
 	assert_order(1, v, N(v), 0, "1|10|2|n/a");
-	assert_int_equal(kpi_keyorder_new(&o, g, 1, 0, NULL), KPI_OK);
+	assert_int_equal(kpi_keyorder_new(&o, g, 1, NULL, NULL), KPI_OK);
 	assert_false(kpi_keyorder_numeric(o, 0));
 	kpi_keyorder_free(o);
 	kpi_group_free(g);
@@ -158,7 +197,7 @@ test_keyorder_embedded_nul_is_not_a_number(void **state)
 	struct kpi_keyorder *o = NULL;
 
 	(void)state;
-	assert_int_equal(kpi_keyorder_new(&o, g, 1, 0, NULL), KPI_OK);
+	assert_int_equal(kpi_keyorder_new(&o, g, 1, NULL, NULL), KPI_OK);
 	assert_false(kpi_keyorder_numeric(o, 0));
 	/* Bytes: "1\0005" < "10" < "9". */
 	assert_true(kpi_keyorder_compare(o, 2, 0) < 0);
@@ -198,7 +237,7 @@ test_keyorder_all_empty_column_counts_as_numeric(void **state)
 	struct kpi_keyorder *o = NULL;
 
 	(void)state;
-	assert_int_equal(kpi_keyorder_new(&o, g, 1, 0, NULL), KPI_OK);
+	assert_int_equal(kpi_keyorder_new(&o, g, 1, NULL, NULL), KPI_OK);
 	assert_true(kpi_keyorder_numeric(o, 0));
 	assert_int_equal(kpi_keyorder_compare(o, 0, 0), 0);
 	kpi_keyorder_free(o);
@@ -223,7 +262,7 @@ test_keyorder_decides_each_column_on_its_own(void **state)
 	(void)state;
 	assert_order(2, rows, N(rows) / 2, 0,
 		     "east,|east,2|east,10|west,9|west,10");
-	assert_int_equal(kpi_keyorder_new(&o, g, 2, 0, NULL), KPI_OK);
+	assert_int_equal(kpi_keyorder_new(&o, g, 2, NULL, NULL), KPI_OK);
 	assert_false(kpi_keyorder_numeric(o, 0));
 	assert_true(kpi_keyorder_numeric(o, 1));
 	assert_false(kpi_keyorder_numeric(o, 2));	/* out of range */
@@ -278,12 +317,12 @@ test_keyorder_rank_counts_equal_leading_parts_once(void **state)
 	struct kpi_keyorder *o = NULL;
 
 	(void)state;
-	assert_int_equal(kpi_keyorder_rank(g, 2, 0, rank, NULL), KPI_OK);
+	assert_int_equal(kpi_keyorder_rank(g, 2, NULL, rank, NULL), KPI_OK);
 	assert_int_equal(rank[0], 1);
 	assert_int_equal(rank[1], 2);
 	assert_int_equal(rank[2], 1);
 	assert_int_equal(rank[3], 0);
-	assert_int_equal(kpi_keyorder_new(&o, g, 2, 0, NULL), KPI_OK);
+	assert_int_equal(kpi_keyorder_new(&o, g, 2, NULL, NULL), KPI_OK);
 	assert_int_equal(kpi_keyorder_compare(o, 0, 2), 0);
 	assert_true(kpi_keyorder_compare(o, 0, 1) < 0);
 	assert_true(kpi_keyorder_compare(o, 1, 0) > 0);
@@ -299,7 +338,7 @@ test_keyorder_no_parts_makes_every_key_equal(void **state)
 	size_t rank[2] = { 9, 9 };
 
 	(void)state;
-	assert_int_equal(kpi_keyorder_rank(g, 0, 0, rank, NULL), KPI_OK);
+	assert_int_equal(kpi_keyorder_rank(g, 0, NULL, rank, NULL), KPI_OK);
 	assert_int_equal(rank[0], 0);
 	assert_int_equal(rank[1], 0);
 	kpi_group_free(g);
@@ -314,8 +353,8 @@ test_keyorder_empty_table_and_free_null(void **state)
 
 	(void)state;
 	assert_int_equal(kpi_group_new(&g, 2, NULL), KPI_OK);
-	assert_int_equal(kpi_keyorder_rank(g, 2, 0, rank, NULL), KPI_OK);
-	assert_int_equal(kpi_keyorder_new(&o, g, 2, 0, NULL), KPI_OK);
+	assert_int_equal(kpi_keyorder_rank(g, 2, NULL, rank, NULL), KPI_OK);
+	assert_int_equal(kpi_keyorder_new(&o, g, 2, NULL, NULL), KPI_OK);
 	kpi_keyorder_free(o);
 	kpi_keyorder_free(NULL);
 	kpi_group_free(g);
@@ -357,8 +396,8 @@ test_keyorder_is_consistent_over_many_keys(void **state)
 		assert_int_equal(kpi_group_intern(g, &p, &len, &slot, &added,
 						  NULL), KPI_OK);
 	}
-	assert_int_equal(kpi_keyorder_rank(g, 1, 0, rank, NULL), KPI_OK);
-	assert_int_equal(kpi_keyorder_new(&o, g, 1, 0, NULL), KPI_OK);
+	assert_int_equal(kpi_keyorder_rank(g, 1, NULL, rank, NULL), KPI_OK);
+	assert_int_equal(kpi_keyorder_new(&o, g, 1, NULL, NULL), KPI_OK);
 	assert_true(kpi_keyorder_numeric(o, 0));
 	for (i = 0; i < NK; i++)
 		at[rank[i]] = i;
@@ -382,6 +421,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keyorder_numbers_by_value_with_negatives_decimals_exponents),
 		cmocka_unit_test(test_keyorder_empty_values_come_first_in_a_numeric_column),
+		cmocka_unit_test(test_keyorder_na_markers_are_missing_not_text),
 		cmocka_unit_test(test_keyorder_equal_numbers_are_ordered_by_their_bytes),
 		cmocka_unit_test(test_keyorder_one_non_number_turns_the_column_to_bytes),
 		cmocka_unit_test(test_keyorder_out_of_range_number_is_not_a_number),

@@ -11,9 +11,12 @@
  *    but written differently ("7" and "007", "1e3" and "1000", "-0" and
  *    "0") are ordered by their bytes, so that the order stays total and
  *    the same on every run.
+ *  - A missing value, empty or one of the run's --na markers ("NA"), is
+ *    no number and no obstacle: it comes before every number, as an empty
+ *    value does, the missing values among themselves by bytes.
  *  - The decision is made per column and per run, over the keys that are
- *    written: one value that is not a number ("n/a", "12x") turns its whole
- *    column back to byte order.  A --na marker is a value like any other.
+ *    written: one value that is not a number nor missing ("n/a" without
+ *    --na n/a, "12x") turns its whole column back to byte order.
  *  - Values with an embedded NUL byte are not numbers.
  */
 #ifndef KPI_KEYORDER_H
@@ -21,21 +24,23 @@
 
 #include <stddef.h>
 
+#include "kpi/cli.h"
 #include "kpi/error.h"
 #include "kpi/group.h"
 
 struct kpi_keyorder;
 
 /* Decide the order of the tuples of table g by their first nparts parts
- * (nparts may be 0: every tuple is then equal), reading numbers with ','
- * as the decimal point when decimal_comma is set (the run's own
- * --decimal-comma).  One pass over the table's slots; the numbers are kept,
+ * (nparts may be 0: every tuple is then equal), reading numbers and
+ * missing values as the run's common options say (--decimal-comma, --na;
+ * common may be NULL: '.' and no markers).  One pass over the table's slots; the numbers are kept,
  * one double per slot and numeric column, so that comparing reads no text
  * unless the numbers are equal.  The table is borrowed: it must outlive
  * the order and gain no slots meanwhile.  KPI_ENOMEM when out of memory. */
 enum kpi_status kpi_keyorder_new(struct kpi_keyorder **out,
 				 const struct kpi_group *g, size_t nparts,
-				 int decimal_comma, struct kpi_error *err);
+				 const struct kpi_cli_common *common,
+				 struct kpi_error *err);
 void kpi_keyorder_free(struct kpi_keyorder *o);		/* NULL is fine */
 
 /* Order of the tuples in slots x and y (<0, 0, >0); 0 exactly when their
@@ -50,7 +55,7 @@ int kpi_keyorder_numeric(const struct kpi_keyorder *o, size_t i);
  * that a caller sorting its own records compares two integers.  rank has
  * kpi_group_count(g) elements.  KPI_ENOMEM when out of memory. */
 enum kpi_status kpi_keyorder_rank(const struct kpi_group *g, size_t nparts,
-				  int decimal_comma, size_t *rank,
-				  struct kpi_error *err);
+				  const struct kpi_cli_common *common,
+				  size_t *rank, struct kpi_error *err);
 
 #endif
