@@ -241,47 +241,76 @@ compare_contribs(const void *pa, const void *pb)
 	return (x->period > y->period) - (x->period < y->period);
 }
 
-/* opening + movements = closing, in value and in deals. */
+/* The group key of waterfall row r ("East,Enterprise", cut to size) and
+ * its period, for messages. */
+static void
+row_names(const struct kpi_pipeline *p, const struct kpi_waterfall_row *r,
+	  char *key, size_t size, char *day)
+{
+	size_t i, len = 0;
+
+	key[0] = '\0';
+	for (i = 0; i < p->opt->ngroup && len + 1 < size; i++) {
+		size_t plen;
+		const char *s = kpi_group_part(p->groups, r->group, i, &plen);
+		int w = snprintf(key + len, size - len, "%s%.*s",
+				 i ? "," : "", (int)plen, s);
+
+		if (w > 0)
+			len += (size_t)w;
+	}
+	kpi_date_format_iso(r->period, day);
+}
+
+/* Values of finite amounts that add up beyond the largest double are
+ * refused, as the distribution's totals are, rather than written empty. */
+static enum kpi_status
+check_finite(const struct kpi_pipeline *p, const struct kpi_waterfall_row *r,
+	     struct kpi_error *err)
+{
+	char key[128], day[KPI_DATE_BUFSZ];
+	int over = isinf(r->opening) || isinf(r->closing);
+	size_t m;
+
+	for (m = 0; m < KPI_MOVE_COUNT; m++)
+		over = over || isinf(r->value[m]);
+	if (!over)
+		return KPI_OK;
+	row_names(p, r, key, sizeof(key), day);
+	return kpi_error_set(err, KPI_EINVAL, 0,
+			     "the waterfall of %s%s%s: the amounts add up beyond the largest number a double holds (about 1.8e308)",
+			     key, key[0] ? " " : "", day);
+}
+
+/* opening + movements = closing, in value and in deals.  The left side is
+ * summed in a kpi_bigsum, which does not overflow on the way (opening and
+ * new deals near the largest double, then as much lost). */
 static enum kpi_status
 check_row(const struct kpi_pipeline *p, const struct kpi_waterfall_row *r,
 	  struct kpi_error *err)
 {
-	struct kpi_sum lhs = { 0, 0 };
-	double scale = fabs(r->opening) + fabs(r->closing);
+	struct kpi_bigsum lhs = KPI_BIGSUM_INIT;
+	double scale = fabs(r->opening) + fabs(r->closing), sum;
 	long long deals = (long long)r->opening_deals;
+	char key[128], day[KPI_DATE_BUFSZ];
 	size_t m;
 
-	kpi_sum_add(&lhs, r->opening);
+	kpi_bigsum_add(&lhs, r->opening);
 	for (m = 0; m < KPI_MOVE_COUNT; m++) {
-		kpi_sum_add(&lhs, r->value[m]);
+		kpi_bigsum_add(&lhs, r->value[m]);
 		scale += fabs(r->value[m]);
 		deals += movement_sign((enum kpi_movement)m) * (long long)r->deals[m];
 	}
-	if (fabs(kpi_sum_value(&lhs) - r->closing) <= 1e-9 * scale &&
+	sum = kpi_bigsum_value(&lhs);
+	if (fabs(sum - r->closing) <= 1e-9 * scale &&
 	    deals == (long long)r->closing_deals)
 		return KPI_OK;
-	{
-		char key[128], day[KPI_DATE_BUFSZ];
-		size_t i, len = 0;
-
-		key[0] = '\0';
-		for (i = 0; i < p->opt->ngroup && len + 1 < sizeof(key); i++) {
-			size_t plen;
-			const char *s = kpi_group_part(p->groups, r->group, i, &plen);
-			int w = snprintf(key + len, sizeof(key) - len, "%s%.*s",
-					 i ? "," : "", (int)plen, s);
-
-			if (w > 0)
-				len += (size_t)w;
-		}
-		kpi_date_format_iso(r->period, day);
-		return kpi_error_set(err, KPI_ENUMERIC, 0,
-				     "internal error: the waterfall of %s%s%s does not add up: opening %.17g (%lu deals) + movements %.17g != closing %.17g (%lld vs %lu deals); please report this bug",
-				     key, len ? " " : "", day, r->opening,
-				     r->opening_deals,
-				     kpi_sum_value(&lhs) - r->opening, r->closing,
-				     deals, r->closing_deals);
-	}
+	row_names(p, r, key, sizeof(key), day);
+	return kpi_error_set(err, KPI_ENUMERIC, 0,
+			     "internal error: the waterfall of %s%s%s does not add up: opening %.17g (%lu deals) + movements %.17g != closing %.17g (%lld vs %lu deals); please report this bug",
+			     key, key[0] ? " " : "", day, r->opening,
+			     r->opening_deals, sum - r->opening, r->closing,
+			     deals, r->closing_deals);
 }
 
 enum kpi_status
@@ -333,7 +362,9 @@ pipeline_diff_finish(struct kpi_pipeline *p, struct kpi_error *err)
 		r->closing = kpi_sum_value(&close);
 		for (m = 0; m < KPI_MOVE_COUNT; m++)
 			r->value[m] = kpi_sum_value(&v[m]);
-		st = check_row(p, r, err);
+		st = check_finite(p, r, err);
+		if (st == KPI_OK)
+			st = check_row(p, r, err);
 		if (st != KPI_OK)
 			goto out;
 	}
