@@ -57,30 +57,27 @@ kpi_fc_adjusted(const double *y, size_t n, const struct kpi_fc_spec *spec,
 {
 	struct kpi_fc_spec inner = *spec;
 	size_t t, m = (size_t)spec->m, len;
-	double *x = NULL, *figure = NULL, scale;
+	double *x = NULL, *figure = NULL;
 	enum kpi_status st;
-	int seasonal = 0;
 
 	inner.seasonal_adjust = 0;
 	inner.m = 1;
 	if (m > 1) {
-		x = malloc(n * sizeof(*x));
 		figure = malloc(m * sizeof(*figure));
-		if (!x || !figure) {
+		if (!figure) {
 			st = kpi_error_set(err, KPI_ENOMEM, 0,
 					   "seasonal adjustment: out of memory");
 			goto done;
 		}
-		/* Test a copy scaled by a power of two (exact), so that the
-		 * autocovariances of values near the largest double do not
-		 * overflow; the indices are ratios and do not change. */
-		scale = kpi_fc_pow2_scale(y, n);
-		for (t = 0; t < n; t++)
-			x[t] = y[t] / scale;
-		seasonal = kpi_fc_theta_seasonality(x, n, spec->m, figure);
 	}
-	if (!seasonal) {
+	if (m <= 1 || !kpi_fc_theta_seasonality(y, n, spec->m, figure)) {
 		st = kpi_forecast(y, n, &inner, out, err);
+		goto done;
+	}
+	x = malloc(n * sizeof(*x));
+	if (!x) {
+		st = kpi_error_set(err, KPI_ENOMEM, 0,
+				   "seasonal adjustment: out of memory");
 		goto done;
 	}
 	for (t = 0; t < n; t++)

@@ -33,7 +33,8 @@ double kpi_fc_nelder_mead(kpi_fc_nm_fn fn, void *ctx, double *x, int dim,
  * (Assimakopoulos & Nikolopoulos 2000), fill figure[0..m-1] with the
  * indices of the classical multiplicative decomposition (decompose():
  * figure[t % m] belongs to y[t]) and return 1; else return 0 and leave
- * figure undefined. */
+ * figure undefined.  Values up to the largest double are fine: the sums
+ * are taken of y divided by kpi_fc_pow2_scale(y, n). */
 int kpi_fc_theta_seasonality(const double *y, size_t n, int m,
 			     double *figure);
 

@@ -144,26 +144,28 @@ ses_fit(const double *x, size_t n, int m, struct ses_fit *fit)
 /* ==== Seasonal test and classical decomposition ==== */
 
 /* thetaf's test: the lag-m autocorrelation against the 90% one-sided limit
- * with Bartlett's variance for the lags below m. */
+ * with Bartlett's variance for the lags below m, on y / s (s a power of
+ * two, so that sums of values near the largest double do not overflow;
+ * the autocorrelations do not change). */
 static int
-seasonal_test(const double *y, size_t n, int m)
+seasonal_test(const double *y, size_t n, int m, double s)
 {
 	double mean = 0.0, c0 = 0.0, sum2 = 0.0, rm = 0.0, stat;
 	size_t t;
 	int k;
 
 	for (t = 0; t < n; t++)
-		mean += y[t];
+		mean += y[t] / s;
 	mean /= (double)n;
 	for (t = 0; t < n; t++)
-		c0 += (y[t] - mean) * (y[t] - mean);
+		c0 += (y[t] / s - mean) * (y[t] / s - mean);
 	if (c0 <= 0.0)
 		return 0;
 	for (k = 1; k <= m; k++) {
 		double c = 0.0, r;
 
 		for (t = 0; t + (size_t)k < n; t++)
-			c += (y[t] - mean) * (y[t + (size_t)k] - mean);
+			c += (y[t] / s - mean) * (y[t + (size_t)k] / s - mean);
 		r = c / c0;
 		if (k < m)
 			sum2 += r * r;
@@ -178,16 +180,17 @@ seasonal_test(const double *y, size_t n, int m)
  * order m (2 x m for even m), the ratios y / trend averaged per position
  * in the cycle (counting from the first value), normalised to mean 1.
  * Returns 0 when an index is not finite or is near zero (thetaf then
- * stays non-seasonal). */
+ * stays non-seasonal).  The moving averages are taken of y / s, s a power
+ * of two as for seasonal_test(); the ratios do not change. */
 static int
-seasonal_indices(const double *y, size_t n, int m, double *figure)
+seasonal_indices(const double *y, size_t n, int m, double s, double *figure)
 {
 	size_t half = (size_t)m / 2, t;
 	double mean = 0.0;
 	int i;
 
 	for (i = 0; i < m; i++) {
-		double s = 0.0;
+		double sum = 0.0;
 		size_t cnt = 0;
 
 		for (t = (size_t)i; t < n; t += (size_t)m) {
@@ -197,20 +200,20 @@ seasonal_indices(const double *y, size_t n, int m, double *figure)
 			if (t < half || t + half >= n)
 				continue;
 			if (m % 2 == 0) {
-				tr = 0.5 * (y[t - half] + y[t + half]);
+				tr = 0.5 * (y[t - half] / s + y[t + half] / s);
 				for (j = t - half + 1; j < t + half; j++)
-					tr += y[j];
+					tr += y[j] / s;
 			} else {
 				for (j = t - half; j <= t + half; j++)
-					tr += y[j];
+					tr += y[j] / s;
 			}
 			tr /= (double)m;
-			s += y[t] / tr;
+			sum += y[t] / s / tr;
 			cnt++;
 		}
 		if (cnt == 0)
 			return 0;
-		figure[i] = s / (double)cnt;
+		figure[i] = sum / (double)cnt;
 	}
 	for (i = 0; i < m; i++)
 		mean += figure[i];
@@ -227,13 +230,15 @@ int
 kpi_fc_theta_seasonality(const double *y, size_t n, int m, double *figure)
 {
 	size_t t;
+	double s;
 
 	if (m <= 1 || n <= 2 * (size_t)m)
 		return 0;
 	for (t = 0; t < n; t++)
 		if (!(y[t] > 0.0))
 			return 0;
-	return seasonal_test(y, n, m) && seasonal_indices(y, n, m, figure);
+	s = kpi_fc_pow2_scale(y, n);
+	return seasonal_test(y, n, m, s) && seasonal_indices(y, n, m, s, figure);
 }
 
 double

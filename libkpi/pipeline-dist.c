@@ -609,6 +609,7 @@ kpi_bookings_compute(const double *amount, const double *p, size_t n,
 		     struct kpi_error *err)
 {
 	struct kpi_sum mean = { 0, 0 }, var = { 0, 0 }, certain = { 0, 0 };
+	struct kpi_sum uncertain = { 0, 0 };	/* the amounts of ua */
 	double *ua = NULL, *up = NULL, *pmf = NULL, *q = NULL;
 	double base, step = 0, bound = 0, shift = 0, reach = NAN, unit = 1;
 	struct grid gr = { 0, 0, 0 };
@@ -652,6 +653,7 @@ kpi_bookings_compute(const double *amount, const double *p, size_t n,
 		else if (p[i] > 0 && amount[i] > 0) {
 			ua[nu] = amount[i];
 			up[nu] = p[i];
+			kpi_sum_add(&uncertain, amount[i]);
 			nu++;
 		}
 	}
@@ -709,15 +711,9 @@ kpi_bookings_compute(const double *amount, const double *p, size_t n,
 		 * can add up to (below the certain ones alone, or above all of
 		 * them won); the true quantile lies within, so bringing it back
 		 * only moves it closer. */
-		{
-			struct kpi_sum all = { 0, 0 };
-
-			for (i = 0; i < nu; i++)
-				kpi_sum_add(&all, ua[i]);
-			for (i = 0; i < nlevels; i++)
-				q[i] = fmin(fmax(q[i], base),
-					    base + kpi_sum_value(&all));
-		}
+		for (i = 0; i < nlevels; i++)
+			q[i] = fmin(fmax(q[i], base),
+				    base + kpi_sum_value(&uncertain));
 		if (!isnan(threshold)) {
 			struct kpi_sum tail = { 0, 0 };
 			size_t s, from;

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -29,5 +30,30 @@
 		if (!isnan(a_))						\
 			fail_msg("%s = %.17g, expected NaN", #actual, a_); \
 	} while (0)
+
+/* splitmix64 (Steele, Lea & Flood 2014): a fixed seed gives the same
+ * inputs on every platform. */
+struct rng {
+	uint64_t s;
+};
+
+static inline uint64_t
+rng_next(struct rng *g)
+{
+	uint64_t z;
+
+	g->s += 0x9E3779B97F4A7C15u;
+	z = g->s;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+	return z ^ (z >> 31);
+}
+
+/* Uniform enough in [0, n) for n far below 2^64. */
+static inline size_t
+rng_below(struct rng *g, size_t n)
+{
+	return (size_t)(rng_next(g) % n);
+}
 
 #endif

@@ -954,31 +954,6 @@ bytes_printf(struct bytes *b, const char *fmt, ...)
 	bytes_put(b, tmp, (size_t)n);
 }
 
-/* splitmix64 (Steele, Lea & Flood 2014): a fixed seed gives the same
- * inputs on every platform. */
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t
-rng_next(struct rng *g)
-{
-	uint64_t z;
-
-	g->s += 0x9E3779B97F4A7C15u;
-	z = g->s;
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-	return z ^ (z >> 31);
-}
-
-/* Uniform enough in [0, n) for n far below 2^64. */
-static size_t
-rng_below(struct rng *g, size_t n)
-{
-	return (size_t)(rng_next(g) % n);
-}
-
 /* Everything the callbacks saw, as text, then the read's result. */
 struct trace {
 	struct bytes log;

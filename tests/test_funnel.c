@@ -25,28 +25,6 @@ struct row_text {
 	const char *fields[NCOLS];
 };
 
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t
-rng_next(struct rng *g)
-{
-	uint64_t z;
-
-	g->s += 0x9E3779B97F4A7C15u;
-	z = g->s;
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-	return z ^ (z >> 31);
-}
-
-static size_t
-rng_below(struct rng *g, size_t n)
-{
-	return (size_t)(rng_next(g) % n);
-}
-
 static const char *const stages[] = { "lead", "mql", "sql", "won" };
 static const char *const lost[] = { "lost" };
 static const char *const regions[] = { "East", "West", "North" };
